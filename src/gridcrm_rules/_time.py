@@ -1,0 +1,39 @@
+"""Time-zone conventions shared by every part (RULES.md §0).
+
+All datetimes are Asia/Shanghai unless the caller says otherwise; a naive
+datetime is an input error, never a guess.  A date alone means 00:00 of that
+day in Asia/Shanghai.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+__all__ = ["SHANGHAI", "local_date", "start_of_day", "to_aware"]
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def start_of_day(d: date) -> datetime:
+    """00:00 of ``d`` in Asia/Shanghai."""
+    return datetime.combine(d, time(0, 0), tzinfo=SHANGHAI)
+
+
+def to_aware(value: date | datetime) -> datetime:
+    """An aware datetime from a date (00:00 Shanghai) or an aware datetime.
+
+    Raises ``ValueError`` for a naive datetime: the caller must say which zone.
+    """
+    if isinstance(value, datetime):
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("naive datetime: give a time zone (e.g. +08:00)")
+        return value
+    return start_of_day(value)
+
+
+def local_date(value: date | datetime) -> date:
+    """The Shanghai calendar date on which an instant falls."""
+    if isinstance(value, datetime):
+        return to_aware(value).astimezone(SHANGHAI).date()
+    return value

@@ -1,0 +1,95 @@
+"""The library's exceptions and its one error record.
+
+Bad *data* (a pack file, a condition, an input row) is reported as a list of
+:class:`ErrorRecord` -- the pydantic shape ``type``/``loc``/``msg``/``input`` --
+collected and raised together.  Misuse of the API raises one of the small,
+closed set of exception classes below.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "CalendarDataMissing",
+    "ErrorRecord",
+    "EvaluationError",
+    "GridcrmError",
+    "PackError",
+    "PackNotFound",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorRecord:
+    """One problem found in a pack, a condition or an input row.
+
+    ``loc`` runs from the outside in: pack -> decision -> rule -> field ->
+    character offset, or row -> field for input data.
+    """
+
+    type: str
+    loc: tuple[str | int, ...]
+    msg: str
+    input: Any = None
+    source_line: str | None = None
+    column: int | None = None
+    ctx: dict[str, Any] = field(default_factory=dict)
+
+    def render(self) -> str:
+        """Readable form: the path, the message and, where known, a caret line."""
+        where = " -> ".join(str(part) for part in self.loc) or "<root>"
+        text = f"{where}\n  {self.msg} [type={self.type}]"
+        if self.source_line is not None:
+            text += f"\n    {self.source_line}"
+            if self.column is not None:
+                text += "\n    " + " " * self.column + "^"
+        return text
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-friendly form, e.g. for an error table in batch output."""
+        return {"type": self.type, "loc": list(self.loc), "msg": self.msg, "input": self.input}
+
+
+class GridcrmError(Exception):
+    """Base of every exception raised by gridcrm_rules."""
+
+
+class PackError(GridcrmError):
+    """A pack (or a condition inside it) is invalid; holds every problem found."""
+
+    def __init__(self, title: str, errors: Sequence[ErrorRecord]) -> None:
+        self.title = title
+        self.errors: tuple[ErrorRecord, ...] = tuple(errors)
+        count = len(self.errors)
+        noun = "error" if count == 1 else "errors"
+        body = "\n".join(e.render() for e in self.errors)
+        super().__init__(f"{count} {noun} in {title}\n{body}")
+
+
+class PackNotFound(GridcrmError, LookupError):
+    """A pack name is neither built in, registered, nor a readable file."""
+
+
+class EvaluationError(GridcrmError):
+    """A rule could not be evaluated for this input (e.g. arithmetic on a missing value)."""
+
+    def __init__(self, msg: str, *, loc: tuple[str | int, ...] = ()) -> None:
+        self.loc = loc
+        where = " -> ".join(str(p) for p in loc)
+        super().__init__(f"{where}: {msg}" if where else msg)
+
+
+class CalendarDataMissing(GridcrmError, LookupError):
+    """A working-day computation needs a year whose official schedule is not known."""
+
+    def __init__(self, year: int, covered: tuple[int, int] | None = None) -> None:
+        self.year = year
+        self.covered = covered
+        span = f" (known: {covered[0]}-{covered[1]})" if covered else ""
+        super().__init__(
+            f"no official working-day schedule for {year}{span}; add the State Council "
+            "notice as a schedule file (see docs/calendar.md) or opt into a named fallback"
+        )
