@@ -232,4 +232,5 @@ def event_instant(event: Event) -> datetime:
         return start_of_day(date(year, month, 1))
     if isinstance(event, PlannedOutage):
         return event.start
-    return event.at
+    instant: datetime = event.at
+    return instant

@@ -31,7 +31,9 @@ def explain_text(d: Decision) -> str:
     if d.credit is not None:
         c = d.credit
         prov = ", provisional (< 12 months of bills)" if c.provisional else ""
-        lines.append(f"Credit grade: {_fmt(c.grade)}  by {', '.join(c.rule_ids) or 'no rule'}{prov}")
+        lines.append(
+            f"Credit grade: {_fmt(c.grade)}  by {', '.join(c.rule_ids) or 'no rule'}{prov}"
+        )
         if c.grade != c.computed_grade:
             lines.append(f"  computed grade {_fmt(c.computed_grade)} before overrides")
         for o in c.overrides:
@@ -99,8 +101,10 @@ def explain_html(d: Decision) -> str:
             parts.append(
                 _table(
                     ["override", "by", "from", "to", "status", "detail"],
-                    [[o.event_id, o.by, o.from_grade, o.to_grade, o.status, o.detail]
-                     for o in c.overrides],
+                    [
+                        [o.event_id, o.by, o.from_grade, o.to_grade, o.status, o.detail]
+                        for o in c.overrides
+                    ],
                 )
             )
     if d.entitlements:
@@ -114,8 +118,19 @@ def explain_html(d: Decision) -> str:
         parts.append(
             _table(
                 ["task", "clause", "event", "due", "basis", "channel", "unit", "status"],
-                [[t.kind, t.clause, t.trigger_event_id, t.due, t.basis, t.channel, t.unit, t.status]
-                 for t in d.tasks],
+                [
+                    [
+                        t.kind,
+                        t.clause,
+                        t.trigger_event_id,
+                        t.due,
+                        t.basis,
+                        t.channel,
+                        t.unit,
+                        t.status,
+                    ]
+                    for t in d.tasks
+                ],
             )
         )
     parts.append(

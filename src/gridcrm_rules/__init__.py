@@ -1,0 +1,1 @@
+"""gridcrm_rules: power-utility customer-management regulations as code."""

@@ -1,0 +1,149 @@
+"""The typed intermediate form of a condition: small, frozen, backend-neutral.
+
+Nothing here refers to Python evaluation: the closure compiler, the columnar
+compiler and the gap/overlap verifier all read the same nodes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Literal
+
+__all__ = [
+    "BinOp",
+    "BoolOp",
+    "Call",
+    "Compare",
+    "Const",
+    "IfExp",
+    "In",
+    "IsNone",
+    "Name",
+    "Neg",
+    "Node",
+    "Not",
+    "Pos",
+    "walk",
+]
+
+ConstValue = bool | int | Decimal | str | None
+CompareOp = Literal["==", "!=", "<", "<=", ">", ">="]
+ArithOp = Literal["+", "-", "*", "/"]
+
+
+@dataclass(frozen=True, slots=True)
+class Pos:
+    """Where a node starts in its source string (0-based column)."""
+
+    col: int
+    end_col: int
+
+
+@dataclass(frozen=True, slots=True)
+class Const:
+    value: ConstValue
+    pos: Pos
+
+
+@dataclass(frozen=True, slots=True)
+class Name:
+    """A reference, as written (``params.x``, ``credit.grade``, ``category``)."""
+
+    name: str
+    pos: Pos
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    operand: Node
+    pos: Pos
+
+
+@dataclass(frozen=True, slots=True)
+class BoolOp:
+    op: Literal["and", "or"]
+    operands: tuple[Node, ...]
+    pos: Pos
+
+
+@dataclass(frozen=True, slots=True)
+class Compare:
+    """A possibly chained comparison: ``a < b <= c``."""
+
+    left: Node
+    ops: tuple[CompareOp, ...]
+    comparators: tuple[Node, ...]
+    pos: Pos
+
+
+@dataclass(frozen=True, slots=True)
+class In:
+    """Membership in a literal tuple: ``x in ("A", "B")``."""
+
+    operand: Node
+    items: tuple[Const, ...]
+    negated: bool
+    pos: Pos
+
+
+@dataclass(frozen=True, slots=True)
+class IsNone:
+    operand: Node
+    negated: bool
+    pos: Pos
+
+
+@dataclass(frozen=True, slots=True)
+class BinOp:
+    op: ArithOp
+    left: Node
+    right: Node
+    pos: Pos
+
+
+@dataclass(frozen=True, slots=True)
+class Neg:
+    operand: Node
+    pos: Pos
+
+
+@dataclass(frozen=True, slots=True)
+class IfExp:
+    test: Node
+    body: Node
+    orelse: Node
+    pos: Pos
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    func: str
+    args: tuple[Node, ...]
+    pos: Pos
+
+
+Node = Const | Name | Not | BoolOp | Compare | In | IsNone | BinOp | Neg | IfExp | Call
+
+
+def walk(node: Node) -> list[Node]:
+    """Every node of a tree, parents before children."""
+    out: list[Node] = [node]
+    match node:
+        case Not(operand=o) | Neg(operand=o) | IsNone(operand=o) | In(operand=o):
+            out += walk(o)
+        case BoolOp(operands=ops):
+            for o in ops:
+                out += walk(o)
+        case Compare(left=left, comparators=comps):
+            out += walk(left)
+            for c in comps:
+                out += walk(c)
+        case BinOp(left=left, right=right):
+            out += walk(left) + walk(right)
+        case IfExp(test=t, body=b, orelse=e):
+            out += walk(t) + walk(b) + walk(e)
+        case Call(args=args):
+            for a in args:
+                out += walk(a)
+    return out
