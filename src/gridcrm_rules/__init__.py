@@ -1,1 +1,85 @@
-"""gridcrm_rules: power-utility customer-management regulations as code."""
+"""gridcrm_rules: power-utility customer-management regulations as code.
+
+>>> import gridcrm_rules as gr
+>>> engine = gr.Engine.default()
+>>> d = engine.evaluate(
+...     {"id": "C1", "category": "residential", "supply_voltage_kv": "0.22"},
+...     [{"type": "theft_detected", "id": "e1", "at": "2025-03-01"}],
+...     as_of="2026-11-22T09:00:00+08:00",
+... )
+>>> d.credit.grade, d.credit.rule_ids
+('D', ('CR-D',))
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from .calendar import Schedule, WorkingDayCalendar, load_schedules
+from .engine import DEFAULT_PACKS, Engine
+from .errors import (
+    CalendarDataMissing,
+    ErrorRecord,
+    EvaluationError,
+    GridcrmError,
+    PackError,
+    PackNotFound,
+)
+from .facts import FactContext, FactProvider, FactRegistry, fact
+from .models import (
+    Citation,
+    CreditResult,
+    Customer,
+    Decision,
+    DecisionOutcome,
+    Entitlement,
+    Event,
+    KeyAccountProfile,
+    OverrideRecord,
+    RuleHit,
+    Task,
+    Trace,
+    parse_events,
+)
+from .packs import BUILTIN_PACKS, PackRegistry, PackSpec, read_pack
+
+try:
+    __version__ = version("gridcrm-rules")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0.0.0"
+
+__all__ = [
+    "BUILTIN_PACKS",
+    "DEFAULT_PACKS",
+    "CalendarDataMissing",
+    "Citation",
+    "CreditResult",
+    "Customer",
+    "Decision",
+    "DecisionOutcome",
+    "Engine",
+    "Entitlement",
+    "ErrorRecord",
+    "EvaluationError",
+    "Event",
+    "FactContext",
+    "FactProvider",
+    "FactRegistry",
+    "GridcrmError",
+    "KeyAccountProfile",
+    "OverrideRecord",
+    "PackError",
+    "PackNotFound",
+    "PackRegistry",
+    "PackSpec",
+    "RuleHit",
+    "Schedule",
+    "Task",
+    "Trace",
+    "WorkingDayCalendar",
+    "__version__",
+    "fact",
+    "load_schedules",
+    "parse_events",
+    "read_pack",
+]

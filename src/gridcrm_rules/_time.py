@@ -20,11 +20,14 @@ def start_of_day(d: date) -> datetime:
     return datetime.combine(d, time(0, 0), tzinfo=SHANGHAI)
 
 
-def to_aware(value: date | datetime) -> datetime:
-    """An aware datetime from a date (00:00 Shanghai) or an aware datetime.
+def to_aware(value: date | datetime | str) -> datetime:
+    """An aware datetime from a date (00:00 Shanghai), an aware datetime, or ISO text.
 
     Raises ``ValueError`` for a naive datetime: the caller must say which zone.
     """
+    if isinstance(value, str):
+        text = value.strip()
+        value = date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
     if isinstance(value, datetime):
         if value.tzinfo is None or value.utcoffset() is None:
             raise ValueError("naive datetime: give a time zone (e.g. +08:00)")

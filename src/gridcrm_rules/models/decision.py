@@ -6,7 +6,7 @@ rules read, and the pack name and version.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -91,7 +91,7 @@ class OverrideRecord(BaseModel):
     from_grade: Grade | None
     to_grade: Grade
     expires: datetime | None
-    status: Literal["applied", "refused", "expired"]
+    status: Literal["applied", "superseded", "refused", "expired"]
     detail: str | None = None
 
 
@@ -158,7 +158,7 @@ class Trace(BaseModel):
 
     packs: tuple[PackRef, ...]
     as_of: datetime
-    cutoff: datetime
+    cutoff: date
     events_considered: int
     events_after_as_of: int
     hits: tuple[RuleHit, ...]

@@ -190,7 +190,7 @@ _EVENTS: TypeAdapter[tuple[Event, ...]] = TypeAdapter(
 
 
 def parse_events(items: Iterable[BaseModel | Mapping[str, Any]]) -> tuple[Event, ...]:
-    """Validate a history: every item, then uniqueness of ids.
+    """Validate a history: every item, then uniqueness of ids and bill references.
 
     Raises ``pydantic.ValidationError`` naming the position and field of each
     problem (e.g. ``3.id: duplicate event id 'e1' (first at position 0)``).
@@ -211,6 +211,24 @@ def parse_events(items: Iterable[BaseModel | Mapping[str, Any]]) -> tuple[Event,
                     ),
                     "loc": (position, "id"),
                     "input": event.id,
+                }
+            )
+    bill_ids = {e.id for e in events if isinstance(e, BillIssued)}
+    for position, event in enumerate(events):
+        if (
+            isinstance(event, PaymentReceived)
+            and event.bill_id is not None
+            and event.bill_id not in bill_ids
+        ):
+            problems.append(
+                {
+                    "type": PydanticCustomError(
+                        "unknown_bill",
+                        "payment names bill '{bill}', which is not in the history",
+                        {"bill": event.bill_id},
+                    ),
+                    "loc": (position, "bill_id"),
+                    "input": event.bill_id,
                 }
             )
     if problems:

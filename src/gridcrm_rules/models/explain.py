@@ -70,7 +70,7 @@ def explain_text(d: Decision) -> str:
         lines.extend(f"  check: {c}" for c in k.checks)
     lines.append(
         f"Trace: {d.trace.events_considered} events considered, "
-        f"{d.trace.events_after_as_of} after as_of ignored; cutoff {d.trace.cutoff.date()}"
+        f"{d.trace.events_after_as_of} after as_of ignored; cutoff {d.trace.cutoff}"
     )
     lines.extend(f"  {_hit_line(h)}" for h in d.trace.hits)
     lines.extend(f"  note: {n}" for n in d.trace.notes)

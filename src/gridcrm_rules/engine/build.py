@@ -1,0 +1,476 @@
+"""From resolved packs to compiled decisions: check every name, order the graph.
+
+All problems in all packs are collected and raised as one :class:`PackError`
+whose records name pack -> decision -> rule -> field -> column, with the file
+and line where the rule was written.
+"""
+
+from __future__ import annotations
+
+import graphlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any, Final
+
+from ..errors import ErrorRecord, PackError
+from ..expr import (
+    Binding,
+    Checker,
+    Compiled,
+    ExprSyntaxError,
+    check_bool,
+    compile_expr,
+    ir,
+    parse,
+    suggest,
+)
+from ..expr.functions import FunctionSpec
+from ..expr.types import DATE, DATETIME, STR, Kind, Type
+from ..facts import FactRegistry
+from ..models import Citation, PackRef
+from ..packs import DecisionSpec, ResolvedPack, RuleSpec
+from .names import customer_bindings, event_bindings, output_type, param_type
+
+__all__ = ["EMIT_OUTPUTS", "CompiledDecision", "CompiledRule", "Program", "build_program"]
+
+ENTITLEMENT_LEVELS: Final = ("granted", "suggested", "required", "on_restoration")
+TASK_BASES: Final = ("working_days", "hours", "calendar")
+
+EMIT_OUTPUTS: Final[Mapping[str, Mapping[str, tuple[Type, bool]]]] = {
+    "value": {},
+    "entitlement": {"code": (STR, True), "level": (Type.enum(*ENTITLEMENT_LEVELS), True)},
+    "task": {
+        "kind": (STR, True),
+        "due": (DATETIME, True),
+        "basis": (Type.enum(*TASK_BASES), True),
+        "channel": (STR.or_none(), False),
+        "unit": (STR.or_none(), False),
+    },
+}
+"""Outputs each kind of decision must (True) or may (False) give, beyond its own."""
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledRule:
+    """One rule ready to run: condition and outputs as closures, plus their IR."""
+
+    id: str
+    when: Compiled
+    when_ir: ir.Node
+    reads: tuple[str, ...]
+    output_reads: tuple[str, ...]
+    outputs: tuple[tuple[str, Compiled], ...]
+    source: Citation
+    priority: int
+    effective_from: date | None
+    effective_to: date | None
+
+    def active_on(self, day: date) -> bool:
+        """Whether the rule is in force on ``day`` (its effective dates)."""
+        if self.effective_from is not None and day < self.effective_from:
+            return False
+        return self.effective_to is None or day <= self.effective_to
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledDecision:
+    """A decision table ready to run, with where it came from."""
+
+    name: str
+    pack: PackRef
+    spec: DecisionSpec
+    rules: tuple[CompiledRule, ...]
+    default: tuple[tuple[str, Any], ...]
+    depends_on: frozenset[str]
+    schema: Mapping[str, Binding]
+    assumptions: tuple[ir.Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Program:
+    """Every decision of an engine in evaluation order, with params and facts."""
+
+    decisions: tuple[CompiledDecision, ...]
+    params: Mapping[str, Any]
+    packs: tuple[PackRef, ...]
+    facts_read: frozenset[str]
+
+
+def _literal(value: Any, t: Type, loc: tuple[str | int, ...]) -> tuple[Any, ErrorRecord | None]:
+    """Validate a literal output value against its declared type."""
+    if value is None:
+        ok = t.nullable
+    elif t.kind is Kind.BOOL:
+        ok = isinstance(value, bool)
+    elif t.kind is Kind.NUMBER:
+        ok = isinstance(value, int | float | Decimal | str) and not isinstance(value, bool)
+        if ok:
+            try:
+                value = value if isinstance(value, int) else Decimal(str(value))
+            except ArithmeticError:
+                ok = False
+    elif t.kind is Kind.STR:
+        ok = isinstance(value, str) and (not t.choices or value in t.choices)
+    elif t.kind is Kind.DATE:
+        ok = isinstance(value, date)
+    else:
+        ok = t.kind is Kind.ANY
+    if ok:
+        return value, None
+    return value, ErrorRecord("output_type", loc, f"expected {t}, got {value!r}", value)
+
+
+class _Builder:
+    def __init__(self, facts: FactRegistry, functions: Mapping[str, FunctionSpec]) -> None:
+        self.facts = facts
+        self.functions = functions
+        self.errors: list[ErrorRecord] = []
+
+    def expression(
+        self, source: str, schema: Mapping[str, Binding], loc: tuple[str | int, ...], where: str
+    ) -> tuple[ir.Node, Type] | None:
+        try:
+            node = parse(source, loc=loc)
+        except ExprSyntaxError as exc:
+            self.errors.append(_with_where(exc.record, where))
+            return None
+        checker = Checker(schema, self.functions, source.strip(), loc)
+        t = checker.check(node)
+        self.errors.extend(_with_where(e, where) for e in checker.errors)
+        return (node, t) if not checker.errors else None
+
+    def condition(
+        self, source: str, schema: Mapping[str, Binding], loc: tuple[str | int, ...], where: str
+    ) -> ir.Node | None:
+        try:
+            node = parse(source, loc=loc)
+        except ExprSyntaxError as exc:
+            self.errors.append(_with_where(exc.record, where))
+            return None
+        checker = Checker(schema, self.functions, source.strip(), loc)
+        check_bool(checker, node)
+        self.errors.extend(_with_where(e, where) for e in checker.errors)
+        return node if not checker.errors else None
+
+    def output(
+        self,
+        name: str,
+        value: Any,
+        t: Type,
+        schema: Mapping[str, Binding],
+        loc: tuple[str | int, ...],
+        where: str,
+    ) -> tuple[Compiled, tuple[str, ...]] | None:
+        """A closure for one output value, and the keys its formula reads."""
+        if isinstance(value, str) and value.startswith("="):
+            got = self.expression(value[1:], schema, loc, where)
+            if got is None:
+                return None
+            node, vt = got
+            if vt.kind not in (t.kind, Kind.NONE, Kind.ANY) and t.kind is not Kind.ANY:
+                self.errors.append(
+                    ErrorRecord("output_type", loc, f"formula gives {vt}, expected {t} ({where})")
+                )
+                return None
+            return compile_expr(node, schema, self.functions), _reads(node, schema)
+        literal, error = _literal(value, t, loc)
+        if error is not None:
+            self.errors.append(_with_where(error, where))
+            return None
+        return (lambda env: literal), ()
+
+    def rule(
+        self,
+        pack: ResolvedPack,
+        dname: str,
+        spec: DecisionSpec,
+        rule: RuleSpec,
+        index: int,
+        schema: Mapping[str, Binding],
+        out_types: Mapping[str, tuple[Type, bool]],
+    ) -> CompiledRule | None:
+        src = pack.origins[dname]
+        base: tuple[str | int, ...] = (pack.name, dname, rule.id)
+        path: tuple[str | int, ...] = ("decisions", dname, "rules", index)
+        node = self.condition(rule.when, schema, (*base, "when"), src.where((*path, "when")))
+        outputs: list[tuple[str, Compiled]] = []
+        output_reads: list[str] = []
+        for name, (t, required) in out_types.items():
+            if name not in rule.outputs:
+                if required and spec.emits != "value":
+                    self.errors.append(
+                        ErrorRecord(
+                            "missing_output",
+                            (*base, "outputs", name),
+                            f"a {spec.emits} rule must give {name!r} ({src.where(path)})",
+                        )
+                    )
+                continue
+            where = src.where((*path, "outputs", name))
+            got = self.output(name, rule.outputs[name], t, schema, (*base, "outputs", name), where)
+            if got is not None:
+                outputs.append((name, got[0]))
+                output_reads += got[1]
+        for name in rule.outputs:
+            if name not in out_types:
+                hint = ", ".join(sorted(out_types)) or "none declared"
+                self.errors.append(
+                    ErrorRecord(
+                        "unknown_output",
+                        (*base, "outputs", name),
+                        f"output {name!r} is not declared by decision {dname!r} (outputs: {hint}) "
+                        f"({src.where((*path, 'outputs', name))})",
+                        name,
+                    )
+                )
+        if node is None:
+            return None
+        source = rule.source
+        return CompiledRule(
+            id=rule.id,
+            when=compile_expr(node, schema, self.functions),
+            when_ir=node,
+            reads=_reads(node, schema),
+            output_reads=tuple(dict.fromkeys(output_reads)),
+            outputs=tuple(outputs),
+            source=Citation(
+                clause=(source.clause if source and source.clause else rule.id),
+                document=source.document if source else None,
+                text=source.text if source else None,
+            ),
+            priority=rule.priority,
+            effective_from=rule.effective_from,
+            effective_to=rule.effective_to,
+        )
+
+
+def _reads(node: ir.Node, schema: Mapping[str, Binding]) -> tuple[str, ...]:
+    """Canonical keys of every name in ``node``, in first-seen order."""
+    return tuple(dict.fromkeys(schema[n.name].key for n in ir.walk(node) if isinstance(n, ir.Name)))
+
+
+def _with_where(record: ErrorRecord, where: str) -> ErrorRecord:
+    if where in record.msg:
+        return record
+    return ErrorRecord(
+        record.type,
+        record.loc,
+        f"{record.msg} ({where})",
+        record.input,
+        record.source_line,
+        record.column,
+        record.ctx,
+    )
+
+
+def _bare_aliases(bindings: dict[str, Binding], taken: set[str]) -> dict[str, Binding]:
+    """``category`` for ``customer.category`` etc., where the bare word is free."""
+    counts: dict[str, int] = {}
+    for key in bindings:
+        bare = key.split(".", 1)[1]
+        counts[bare] = counts.get(bare, 0) + 1
+    return {
+        key.split(".", 1)[1]: b
+        for key, b in bindings.items()
+        if counts[key.split(".", 1)[1]] == 1 and key.split(".", 1)[1] not in taken
+    }
+
+
+def build_program(
+    packs: Sequence[ResolvedPack],
+    facts: FactRegistry,
+    functions: Mapping[str, FunctionSpec],
+    param_values: Mapping[str, Any] | None = None,
+) -> Program:
+    """Check and compile every decision of ``packs``; raise one PackError on problems."""
+    b = _Builder(facts, functions)
+    owners: dict[str, ResolvedPack] = {}
+    param_specs: dict[str, Any] = {}
+    for pack in packs:
+        for pname, pspec in pack.params.items():
+            if pname in param_specs and param_specs[pname] != pspec:
+                b.errors.append(
+                    ErrorRecord(
+                        "param_clash",
+                        (pack.name, "params", pname),
+                        f"parameter {pname!r} is declared differently by two packs",
+                    )
+                )
+            param_specs[pname] = pspec
+        for dname in pack.decisions:
+            if dname in owners:
+                b.errors.append(
+                    ErrorRecord(
+                        "decision_clash",
+                        (pack.name, dname),
+                        f"decision {dname!r} is defined by packs {owners[dname].name!r} and "
+                        f"{pack.name!r}; extend one pack instead of loading both",
+                    )
+                )
+            owners[dname] = pack
+    params = {n: s.default for n, s in param_specs.items()}
+    for pname, value in (param_values or {}).items():
+        if pname not in param_specs:
+            b.errors.append(
+                ErrorRecord(
+                    "unknown_param",
+                    ("params", pname),
+                    f"unknown parameter {pname!r}{suggest(pname, list(param_specs))}",
+                    value,
+                )
+            )
+            continue
+        spec = param_specs[pname]
+        if spec.choices is not None and value not in spec.choices:
+            b.errors.append(
+                ErrorRecord(
+                    "param_choice",
+                    ("params", pname),
+                    f"expected one of {list(spec.choices)}, got {value!r}",
+                    value,
+                )
+            )
+        params[pname] = value
+
+    common: dict[str, Binding] = {
+        name: Binding(name, t, facts.doc(name)) for name, t in facts.types.items()
+    }
+    common["as_of"] = Binding("as_of", DATETIME, "the evaluation instant")
+    common["cutoff"] = Binding("cutoff", DATE, "last day of the month before as_of")
+    customer = customer_bindings()
+    pbind = {f"params.{n}": Binding(f"params.{n}", param_type(s)) for n, s in param_specs.items()}
+    outputs_of: dict[str, Binding] = {}
+    for dname, pack in owners.items():
+        spec = pack.decisions[dname]
+        if spec.emits == "value" and spec.over == "customer":
+            for oname, ospec in spec.outputs.items():
+                key = f"{dname}.{oname}"
+                outputs_of[key] = Binding(key, output_type(ospec))
+    base = {**common, **customer, **pbind, **outputs_of}
+    base.update(_bare_aliases({**customer, **pbind}, set(common)))
+
+    compiled: dict[str, CompiledDecision] = {}
+    for dname, pack in owners.items():
+        spec = pack.decisions[dname]
+        schema = {k: v for k, v in base.items() if not k.startswith(f"{dname}.")}
+        if spec.over == "events":
+            unknown = [t for t in spec.event_types if t not in _event_type_names()]
+            if unknown:
+                b.errors.append(
+                    ErrorRecord(
+                        "unknown_event_type",
+                        (pack.name, dname, "event_types"),
+                        f"unknown event types: {', '.join(unknown)}",
+                    )
+                )
+                continue
+            schema.update(event_bindings(spec.event_types))
+        out_types = {**EMIT_OUTPUTS[spec.emits]}
+        out_types.update({n: (output_type(o), False) for n, o in spec.outputs.items()})
+        rules = [
+            b.rule(pack, dname, spec, r, i, schema, out_types) for i, r in enumerate(spec.rules)
+        ]
+        default = []
+        for oname, value in (spec.default or {}).items():
+            if oname not in out_types:
+                b.errors.append(
+                    ErrorRecord(
+                        "unknown_output",
+                        (pack.name, dname, "default", oname),
+                        f"default for undeclared output {oname!r}",
+                    )
+                )
+                continue
+            literal, err = _literal(
+                value, out_types[oname][0], (pack.name, dname, "default", oname)
+            )
+            if err:
+                b.errors.append(err)
+            default.append((oname, literal))
+        assumptions = []
+        for i, text in enumerate(spec.assumptions):
+            node = b.condition(
+                text,
+                schema,
+                (pack.name, dname, "assumptions", i),
+                pack.origins[dname].where(("decisions", dname, "assumptions", i)),
+            )
+            if node is not None:
+                assumptions.append(node)
+        deps = {
+            key.split(".", 1)[0]
+            for r in rules
+            if r is not None
+            for key in (*r.reads, *r.output_reads)
+            if "." in key and key.split(".", 1)[0] in owners
+        }
+        compiled[dname] = CompiledDecision(
+            name=dname,
+            pack=PackRef(name=pack.name, version=pack.version),
+            spec=spec,
+            rules=tuple(r for r in rules if r is not None),
+            default=tuple(default),
+            depends_on=frozenset(deps),
+            schema=schema,
+            assumptions=tuple(assumptions),
+        )
+    facts_read = frozenset(
+        key
+        for d in compiled.values()
+        for r in d.rules
+        for key in (*r.reads, *r.output_reads)
+        if key in facts.types
+    )
+    for provider in facts.providers_for(set(facts_read)):
+        for needed in provider.params:
+            if needed not in params:
+                msg = (
+                    f"facts {provider.name!r} need parameter {needed!r}; no loaded pack declares it"
+                )
+                b.errors.append(ErrorRecord("missing_param", ("facts", provider.name, needed), msg))
+    if b.errors:
+        raise PackError(_title(packs), b.errors)
+    order = _order(compiled, packs)
+    return Program(
+        decisions=tuple(compiled[n] for n in order),
+        params=params,
+        packs=tuple(PackRef(name=p.name, version=p.version) for p in packs),
+        facts_read=facts_read,
+    )
+
+
+def _event_type_names() -> frozenset[str]:
+    from .names import EVENT_MODELS
+
+    return frozenset(EVENT_MODELS)
+
+
+def _title(packs: Sequence[ResolvedPack]) -> str:
+    return "packs " + ", ".join(p.name for p in packs)
+
+
+def _order(compiled: Mapping[str, CompiledDecision], packs: Sequence[ResolvedPack]) -> list[str]:
+    """Topological order (ties by name, for determinism); a cycle is a PackError."""
+    sorter = graphlib.TopologicalSorter({n: d.depends_on for n, d in compiled.items()})
+    try:
+        sorter.prepare()
+    except graphlib.CycleError as exc:
+        cycle = " -> ".join(exc.args[1])
+        raise PackError(
+            _title(packs),
+            [
+                ErrorRecord(
+                    "decision_cycle",
+                    ("decisions",),
+                    f"decisions read each other in a cycle: {cycle}",
+                )
+            ],
+        ) from None
+    order: list[str] = []
+    while sorter.is_active():
+        ready = sorted(sorter.get_ready())
+        order += ready
+        sorter.done(*ready)
+    return order

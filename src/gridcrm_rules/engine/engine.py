@@ -1,0 +1,381 @@
+"""The :class:`Engine`: evaluates compiled packs over one customer's facts.
+
+An engine is immutable after construction and safe to share between threads:
+every evaluation builds its own environment, and the same inputs give the same
+decision whatever the order of the events.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime, timedelta
+from typing import Any, Final
+
+from pydantic import BaseModel
+
+from .._time import local_date, to_aware
+from ..calendar import WorkingDayCalendar
+from ..errors import EvaluationError
+from ..expr import CONTEXT_KEY
+from ..facts import FactContext, FactRegistry, default_facts
+from ..functions import FUNCTIONS, EvalContext
+from ..models import (
+    CallbackCompleted,
+    CreditResult,
+    Customer,
+    Decision,
+    DecisionOutcome,
+    Entitlement,
+    Event,
+    GradeOverride,
+    KeyAccountProfile,
+    PackRef,
+    RuleHit,
+    Task,
+    Trace,
+    event_instant,
+    parse_events,
+)
+from ..packs import PackRegistry, PackSpec, ResolvedPack
+from .build import CompiledDecision, CompiledRule, Program, build_program
+from .overrides import apply_overrides
+
+__all__ = ["DEFAULT_PACKS", "Engine"]
+
+DEFAULT_PACKS: Final = ("credit",)
+"""The packs :meth:`Engine.default` loads."""
+
+PackInput = str | os.PathLike[str] | Mapping[str, Any] | PackSpec
+CustomerInput = Customer | Mapping[str, Any]
+EventInput = BaseModel | Mapping[str, Any]
+Hit = tuple[CompiledRule, dict[str, Any]]
+
+
+def _cutoff(as_of: datetime) -> date:
+    """截止上月: the last day of the month before ``as_of`` (Shanghai date)."""
+    return local_date(as_of).replace(day=1) - timedelta(days=1)
+
+
+def _customer_env(customer: Customer) -> dict[str, Any]:
+    return {f"customer.{k}": v for k, v in customer.__dict__.items()}
+
+
+def _event_env(event: Event) -> dict[str, Any]:
+    return {f"event.{k}": v for k, v in event.__dict__.items()}
+
+
+class Engine:
+    """Evaluates rule packs for customers.
+
+    Build one with :meth:`default` or :meth:`from_packs`; it never changes
+    afterwards (``with_params`` returns a new engine).
+    """
+
+    __slots__ = ("_calendar", "_facts", "_program", "_resolved")
+
+    def __init__(
+        self,
+        resolved: Sequence[ResolvedPack],
+        *,
+        params: Mapping[str, Any] | None = None,
+        calendar: WorkingDayCalendar | None = None,
+        facts: FactRegistry | None = None,
+    ) -> None:
+        self._resolved = tuple(resolved)
+        self._facts = facts if facts is not None else default_facts()
+        self._calendar = calendar if calendar is not None else WorkingDayCalendar.china()
+        self._program: Program = build_program(self._resolved, self._facts, FUNCTIONS, params)
+
+    # -- construction -------------------------------------------------------------
+    @classmethod
+    def default(
+        cls,
+        *,
+        params: Mapping[str, Any] | None = None,
+        calendar: WorkingDayCalendar | None = None,
+    ) -> Engine:
+        """All built-in packs with the PRC working-day calendar."""
+        return cls.from_packs(DEFAULT_PACKS, params=params, calendar=calendar)
+
+    @classmethod
+    def from_packs(
+        cls,
+        packs: Iterable[PackInput],
+        *,
+        params: Mapping[str, Any] | None = None,
+        calendar: WorkingDayCalendar | None = None,
+        facts: FactRegistry | None = None,
+        registry: PackRegistry | None = None,
+    ) -> Engine:
+        """Packs by built-in/registered name, file path, mapping or :class:`PackSpec`.
+
+        A pack's ``requires`` are loaded too unless a given pack already
+        provides (or extends) them.
+        """
+        reg = registry if registry is not None else PackRegistry.discover()
+        resolved: list[ResolvedPack] = []
+        for pack in packs:
+            reg, r = reg.resolve(pack)
+            resolved.append(r)
+        provided = {name for r in resolved for name in r.lineage}
+        pending = [name for r in resolved for name in r.requires]
+        while pending:
+            name = pending.pop(0)
+            if name in provided:
+                continue
+            reg, r = reg.resolve(name)
+            resolved.append(r)
+            provided |= set(r.lineage)
+            pending += list(r.requires)
+        return cls(resolved, params=params, calendar=calendar, facts=facts)
+
+    def with_params(self, **params: Any) -> Engine:
+        """A new engine with some parameter values changed."""
+        merged = {**self._program.params, **params}
+        return Engine(self._resolved, params=merged, calendar=self._calendar, facts=self._facts)
+
+    # -- introspection ------------------------------------------------------------
+    @property
+    def packs(self) -> tuple[PackRef, ...]:
+        """Name and version of every loaded pack."""
+        return self._program.packs
+
+    @property
+    def params(self) -> Mapping[str, Any]:
+        """Every parameter value in force."""
+        return dict(self._program.params)
+
+    @property
+    def calendar(self) -> WorkingDayCalendar:
+        """The working-day calendar deadlines are computed with."""
+        return self._calendar
+
+    @property
+    def program(self) -> Program:
+        """The compiled decisions, in evaluation order (for tools and backends)."""
+        return self._program
+
+    @property
+    def resolved_packs(self) -> tuple[ResolvedPack, ...]:
+        """The packs as loaded, with their ``extends`` chains merged."""
+        return self._resolved
+
+    # -- evaluation ---------------------------------------------------------------
+    def evaluate(
+        self,
+        customer: CustomerInput,
+        events: Iterable[EventInput] = (),
+        *,
+        as_of: date | datetime | str,
+    ) -> Decision:
+        """Decide everything the loaded packs decide for one customer at ``as_of``.
+
+        Raises ``pydantic.ValidationError`` for invalid input (with the field
+        path), :class:`~gridcrm_rules.errors.EvaluationError` when a rule cannot
+        be evaluated, and :class:`~gridcrm_rules.errors.CalendarDataMissing`
+        when a deadline falls in a year without an official schedule.
+        """
+        cust = customer if isinstance(customer, Customer) else Customer.model_validate(customer)
+        history = parse_events(events)
+        instant = to_aware(as_of)
+        known = sorted(
+            (e for e in history if event_instant(e) <= instant),
+            key=lambda e: (event_instant(e), e.type, e.id),
+        )
+        cutoff = _cutoff(instant)
+        ctx = FactContext(cust, tuple(known), instant, cutoff, self._program.params)
+        evaluation = EvalContext(self._calendar)
+        env: dict[str, Any] = {f"params.{k}": v for k, v in self._program.params.items()}
+        env.update(_customer_env(cust))
+        env.update({"as_of": instant, "cutoff": cutoff, CONTEXT_KEY: evaluation})
+        credit_facts: dict[str, Any] = {}
+        for provider in self._facts.providers_for(set(self._program.facts_read)):
+            values = provider.compute(ctx)
+            env.update(values)
+            if provider.name == "credit":
+                credit_facts = dict(values)
+        run = _Run(self, cust, tuple(known), instant, env)
+        for decision in self._program.decisions:
+            run.decide(decision, credit_facts)
+        return Decision(
+            customer_id=cust.id,
+            as_of=instant,
+            credit=run.credit,
+            entitlements=tuple(run.entitlements),
+            tasks=tuple(run.tasks),
+            key_account=run.key_account,
+            outcomes=run.outcomes,
+            trace=Trace(
+                packs=self._program.packs,
+                as_of=instant,
+                cutoff=cutoff,
+                events_considered=len(known),
+                events_after_as_of=len(history) - len(known),
+                hits=tuple(run.hits),
+                notes=tuple(evaluation.notes),
+            ),
+        )
+
+
+class _Run:
+    """The mutable working state of one evaluation (never shared)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        customer: Customer,
+        events: tuple[Event, ...],
+        as_of: datetime,
+        env: dict[str, Any],
+    ) -> None:
+        self.engine = engine
+        self.customer = customer
+        self.events = events
+        self.as_of = as_of
+        self.day = local_date(as_of)
+        self.env = env
+        self.hits: list[RuleHit] = []
+        self.entitlements: list[Entitlement] = []
+        self.tasks: list[Task] = []
+        self.outcomes: dict[str, DecisionOutcome] = {}
+        self.credit: CreditResult | None = None
+        self.key_account: KeyAccountProfile | None = None
+
+    def decide(self, d: CompiledDecision, credit_facts: Mapping[str, Any]) -> None:
+        if d.spec.over == "customer":
+            hits = self.fire(d, self.env, None)
+            self.collect(d, hits, None, credit_facts)
+            return
+        for event in self.events:
+            if event.type in d.spec.event_types:
+                env = {**self.env, **_event_env(event)}
+                self.collect(d, self.fire(d, env, event.id), event, credit_facts)
+
+    def fire(self, d: CompiledDecision, env: Mapping[str, Any], trigger: str | None) -> list[Hit]:
+        matched: list[Hit] = []
+        for rule in d.rules:
+            if not rule.active_on(self.day):
+                continue
+            try:
+                if not rule.when(env):
+                    continue
+                outputs = {name: fn(env) for name, fn in rule.outputs}
+            except EvaluationError as exc:
+                raise EvaluationError(str(exc), loc=(d.pack.name, d.name, rule.id)) from None
+            matched.append((rule, outputs))
+            if d.spec.hit_policy == "first":
+                break
+        if d.spec.hit_policy == "unique" and len(matched) > 1:
+            ids = ", ".join(r.id for r, _ in matched)
+            raise EvaluationError(
+                f"hit policy 'unique' but {len(matched)} rules match: {ids}",
+                loc=(d.pack.name, d.name),
+            )
+        if d.spec.hit_policy == "priority" and matched:
+            best = max(r.priority for r, _ in matched)
+            matched = [next(h for h in matched if h[0].priority == best)]
+        for rule, outputs in matched:
+            self.hits.append(
+                RuleHit(
+                    pack=d.pack.name,
+                    decision=d.name,
+                    rule_id=rule.id,
+                    source=rule.source,
+                    reads={k: env[k] for k in rule.reads},
+                    outputs=outputs,
+                    trigger_event_id=trigger,
+                )
+            )
+        return matched
+
+    def collect(
+        self,
+        d: CompiledDecision,
+        hits: list[Hit],
+        event: Event | None,
+        credit_facts: Mapping[str, Any],
+    ) -> None:
+        if d.spec.emits == "entitlement":
+            self.entitlements += [self.entitlement(r, o) for r, o in hits]
+        elif d.spec.emits == "task":
+            self.tasks += [self.task(r, o, event) for r, o in hits]
+        else:
+            values = dict(d.default)
+            if hits and d.spec.hit_policy != "collect":
+                values.update(hits[0][1])
+            if d.name == "credit":
+                values = self.credit_result(d, hits, values, credit_facts)
+            for key, value in values.items():
+                self.env[f"{d.name}.{key}"] = value
+            self.outcomes[d.name] = DecisionOutcome(
+                decision=d.name, rule_ids=tuple(r.id for r, _ in hits), values=values
+            )
+            if d.name == "key_account":
+                fields = KeyAccountProfile.model_fields
+                self.key_account = KeyAccountProfile(
+                    **{k: v for k, v in values.items() if k in fields}
+                )
+
+    def credit_result(
+        self,
+        d: CompiledDecision,
+        hits: list[Hit],
+        values: dict[str, Any],
+        credit_facts: Mapping[str, Any],
+    ) -> dict[str, Any]:
+        computed = values.get("grade")
+        params = self.engine.params
+        effective, records = apply_overrides(
+            computed,
+            (e for e in self.events if isinstance(e, GradeOverride)),
+            as_of=self.as_of,
+            theft_caused_d=bool(credit_facts.get("theft_or_violation_3y")),
+            max_steps=int(params.get("override_max_steps", 1)),
+            theft_d_locked=bool(params.get("override_theft_d_locked", True)),
+        )
+        self.credit = CreditResult(
+            grade=effective,
+            computed_grade=computed,
+            rule_ids=tuple(r.id for r, _ in hits),
+            provisional=bool(credit_facts.get("provisional", False)),
+            facts=dict(credit_facts),
+            overrides=records,
+        )
+        return {**values, "grade": effective, "computed_grade": computed}
+
+    def entitlement(self, rule: CompiledRule, outputs: dict[str, Any]) -> Entitlement:
+        extra = {k: v for k, v in outputs.items() if k not in ("code", "level")}
+        return Entitlement(
+            code=outputs["code"],
+            level=outputs["level"],
+            clause=rule.source.clause,
+            grade=self.env.get("credit.grade"),
+            params=extra,
+        )
+
+    def task(self, rule: CompiledRule, outputs: dict[str, Any], event: Event | None) -> Task:
+        due: datetime = outputs["due"]
+        trigger = event.id if event is not None else None
+        done = sorted(
+            e.at for e in self.events if isinstance(e, CallbackCompleted) and e.for_event == trigger
+        )
+        completed = done[0] if done and trigger is not None else None
+        if completed is not None:
+            status, late = ("on_time", None) if completed <= due else ("overdue", completed - due)
+        elif self.as_of > due:
+            status, late = "overdue", self.as_of - due
+        else:
+            status, late = "open", None
+        return Task(
+            kind=outputs["kind"],
+            clause=rule.source.clause,
+            trigger_event_id=trigger,
+            due=due,
+            basis=outputs["basis"],
+            channel=outputs.get("channel"),
+            unit=outputs.get("unit"),
+            status=status,
+            completed_at=completed,
+            overdue_by=late,
+        )

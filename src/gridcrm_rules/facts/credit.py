@@ -1,0 +1,135 @@
+"""The credit facts of RULES.md §2, computed from a history at ``as_of``.
+
+Source: 000_00d757a177b389d7.txt (电力客户信用等级评价与管理办法).
+Counting words follow RULES.md §0: "超过一个月" is strictly more than one month.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+
+from .._time import SHANGHAI, local_date
+from ..expr.types import BOOL, DATE, NUMBER, Type
+from ..models import BillIssued, PaymentReceived, TheftDetected, ViolationRecorded
+from .registry import FactContext, FactProvider
+from .settlement import settle
+
+__all__ = ["CREDIT_FACTS", "CREDIT_PARAMS", "credit_facts"]
+
+_ZERO = Decimal("0")
+
+CREDIT_PARAMS = ("arrears_reading", "year_window")
+"""Pack parameters the credit facts read (defaults in packs/data/credit.yaml)."""
+
+
+def _year_window(cutoff: date, reading: str) -> tuple[date, date]:
+    """(start exclusive, end inclusive) of "一个年度" ending at ``cutoff``."""
+    if reading == "calendar_year":
+        return date(cutoff.year, 1, 1) - relativedelta(days=1), cutoff
+    if reading == "rolling_12m":
+        return cutoff - relativedelta(months=12), cutoff
+    raise ValueError(f"year_window: expected 'rolling_12m' or 'calendar_year', got {reading!r}")
+
+
+def credit_facts(ctx: FactContext) -> Mapping[str, Any]:
+    """All credit facts in one pass over one settlement of the bills."""
+    bills = [e for e in ctx.events if isinstance(e, BillIssued)]
+    payments = [e for e in ctx.events if isinstance(e, PaymentReceived)]
+    settlement = settle(bills, payments)
+    cutoff = ctx.cutoff
+    end_of_cutoff = datetime.combine(cutoff, time.max, tzinfo=SHANGHAI)
+    window_start, window_end = _year_window(cutoff, str(ctx.params["year_window"]))
+
+    arrears = _ZERO
+    oldest_unpaid: date | None = None
+    had_arrears = False
+    window_amounts: list[Decimal] = []
+    for bill in settlement.bills:
+        if bill.due > cutoff:
+            continue
+        unpaid = bill.amount - settlement.paid_by(bill.id, end_of_cutoff)
+        if unpaid > 0:
+            arrears += unpaid
+            oldest_unpaid = bill.due if oldest_unpaid is None else min(oldest_unpaid, bill.due)
+        if window_start < bill.due <= window_end:
+            window_amounts.append(bill.amount)
+            if unpaid > 0:
+                had_arrears = True
+            elif bill.amount > 0:
+                settled = settlement.settled_at(bill)
+                if settled is not None and local_date(settled) > bill.due:
+                    had_arrears = True
+
+    reading = str(ctx.params["arrears_reading"])
+    if reading == "age":
+        over_1m = oldest_unpaid is not None and oldest_unpaid + relativedelta(months=1) < cutoff
+        over_2m = oldest_unpaid is not None and oldest_unpaid + relativedelta(months=2) < cutoff
+    elif reading == "amount":
+        month_bill = sum(window_amounts, _ZERO) / len(window_amounts) if window_amounts else _ZERO
+        over_1m = arrears > month_bill
+        over_2m = arrears > 2 * month_bill
+    else:
+        raise ValueError(f"arrears_reading: expected 'age' or 'amount', got {reading!r}")
+
+    as_of_day = local_date(ctx.as_of)
+    since = as_of_day - relativedelta(years=3)
+    offences = [
+        local_date(e.at)
+        for e in ctx.events
+        if isinstance(e, TheftDetected | ViolationRecorded)
+        and since <= local_date(e.at) <= as_of_day
+    ]
+    periods = {b.period for b in bills}
+    return {
+        "theft_or_violation_3y": bool(offences),
+        "last_offence_on": max(offences) if offences else None,
+        "arrears_amount": arrears,
+        "arrears_over_1m": over_1m,
+        "arrears_over_2m": over_2m,
+        "oldest_unpaid_due": oldest_unpaid,
+        "had_arrears_in_year": had_arrears,
+        "billing_months": len(periods),
+        "provisional": len(periods) < 12,
+        "unallocated_credit": settlement.unallocated,
+    }
+
+
+_TYPES: dict[str, Type] = {
+    "theft_or_violation_3y": BOOL,
+    "last_offence_on": DATE.or_none(),
+    "arrears_amount": NUMBER,
+    "arrears_over_1m": BOOL,
+    "arrears_over_2m": BOOL,
+    "oldest_unpaid_due": DATE.or_none(),
+    "had_arrears_in_year": BOOL,
+    "billing_months": NUMBER,
+    "provisional": BOOL,
+    "unallocated_credit": NUMBER,
+}
+
+_DOCS = {
+    "theft_or_violation_3y": "Theft or illegal use within 3 years up to as_of (inclusive).",
+    "last_offence_on": "Date of the latest theft/violation within the 3-year window.",
+    "arrears_amount": "Unpaid amount at the end of the cutoff day, of bills due on or before it.",
+    "arrears_over_1m": "Some unpaid bill has due + 1 month < cutoff (or the amount reading).",
+    "arrears_over_2m": "Some unpaid bill has due + 2 months < cutoff (or the amount reading).",
+    "oldest_unpaid_due": "Due date of the oldest bill unpaid at cutoff.",
+    "had_arrears_in_year": "A bill due in the year window was paid late or is unpaid at cutoff.",
+    "billing_months": "Number of distinct billing periods in the history.",
+    "provisional": "Fewer than 12 months of billing history.",
+    "unallocated_credit": "Paid money not allocated to any bill (a credit balance).",
+}
+
+CREDIT_FACTS = FactProvider(
+    name="credit",
+    provides=_TYPES,
+    compute=credit_facts,
+    params=CREDIT_PARAMS,
+    docs=_DOCS,
+    clause="CR",
+)

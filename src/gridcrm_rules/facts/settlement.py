@@ -1,0 +1,90 @@
+"""Settlement of bills by payments (RULES.md §2): FIFO unless a payment names its bill.
+
+Pure and order-independent: bills are settled oldest due date first (ties by
+period, then id); payments are applied in time order (ties by id).  Every yuan
+paid is either allocated to a bill or left as an unallocated credit, so
+``allocated + unallocated == paid`` always holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from ..models import BillIssued, PaymentReceived
+
+__all__ = ["Allocation", "Settlement", "UnknownBill", "settle"]
+
+_ZERO = Decimal("0")
+
+
+@dataclass(frozen=True, slots=True)
+class Allocation:
+    """Part of a payment applied to a bill."""
+
+    payment_id: str
+    bill_id: str
+    amount: Decimal
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Settlement:
+    """The bills, the allocations made to each, and any unallocated credit."""
+
+    bills: tuple[BillIssued, ...]
+    allocations: tuple[Allocation, ...]
+    unallocated: Decimal
+
+    def paid_by(self, bill_id: str, instant: datetime) -> Decimal:
+        """Amount allocated to ``bill_id`` from payments made at or before ``instant``."""
+        return sum(
+            (a.amount for a in self.allocations if a.bill_id == bill_id and a.at <= instant),
+            _ZERO,
+        )
+
+    def settled_at(self, bill: BillIssued) -> datetime | None:
+        """When a non-zero ``bill`` was fully paid; None while it is (partly) unpaid."""
+        total = _ZERO
+        for a in self.allocations:
+            if a.bill_id == bill.id:
+                total += a.amount
+                if total >= bill.amount:
+                    return a.at
+        return None
+
+
+class UnknownBill(ValueError):
+    """A payment names a bill that is not in the history."""
+
+
+def settle(bills: Iterable[BillIssued], payments: Iterable[PaymentReceived]) -> Settlement:
+    """Allocate payments to bills: the named bill first, the rest oldest-first."""
+    ordered = tuple(sorted(bills, key=lambda b: (b.due, b.period, b.id)))
+    remaining = {b.id: b.amount for b in ordered}
+    allocations: list[Allocation] = []
+    unallocated = _ZERO
+    for p in sorted(payments, key=lambda p: (p.at, p.id)):
+        left = p.amount
+        if p.bill_id is not None:
+            if p.bill_id not in remaining:
+                raise UnknownBill(
+                    f"payment {p.id!r} names bill {p.bill_id!r}, which is not in the history"
+                )
+            take = min(left, remaining[p.bill_id])
+            if take > 0:
+                allocations.append(Allocation(p.id, p.bill_id, take, p.at))
+                remaining[p.bill_id] -= take
+                left -= take
+        for b in ordered:
+            if left <= 0:
+                break
+            take = min(left, remaining[b.id])
+            if take > 0:
+                allocations.append(Allocation(p.id, b.id, take, p.at))
+                remaining[b.id] -= take
+                left -= take
+        unallocated += left
+    return Settlement(ordered, tuple(allocations), unallocated)

@@ -1,0 +1,105 @@
+"""The whitelist of functions a condition or formula may call.
+
+Pure numeric helpers come from :mod:`gridcrm_rules.expr.functions`; the
+deadline helpers are bound here to :mod:`gridcrm_rules.calendar`.  The
+working-day function reads the engine's calendar from the evaluation context,
+so two engines with different calendars never interfere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Final
+
+from .calendar import (
+    WorkingDayCalendar,
+    days_after,
+    end_of_month,
+    hours_after,
+    minutes_after,
+    months_after,
+)
+from .expr.functions import BASE_FUNCTIONS, FunctionSpec
+from .expr.types import DATETIME, Kind
+
+__all__ = ["FUNCTIONS", "EvalContext"]
+
+
+@dataclass(slots=True)
+class EvalContext:
+    """Per-evaluation services for functions: the calendar and a note sink.
+
+    A fresh context is made for every evaluation; ``notes`` collects what the
+    trace must show (e.g. a calendar fallback used for a year).
+    """
+
+    calendar: WorkingDayCalendar
+    notes: list[str] = field(default_factory=list)
+
+    def fallback_used(self, year: int) -> None:
+        """Record that ``year`` was computed with the calendar's named fallback."""
+        note = (
+            f"working days of {year} computed with fallback {self.calendar.fallback!r}: "
+            "no official schedule is known for that year"
+        )
+        if note not in self.notes:
+            self.notes.append(note)
+
+
+def _working_days_after(ctx: EvalContext, t: date | datetime, n: int | Decimal) -> datetime:
+    if int(n) != n:
+        raise ValueError(f"working_days_after: n must be a whole number, got {n}")
+    return ctx.calendar.working_days_after(t, int(n), on_fallback=ctx.fallback_used)
+
+
+def _months_after(t: date | datetime, n: int | Decimal) -> datetime:
+    if int(n) != n:
+        raise ValueError(f"months_after: n must be a whole number, got {n}")
+    return months_after(t, int(n))
+
+
+def _days_after(t: date | datetime, n: int | Decimal) -> datetime:
+    if int(n) != n:
+        raise ValueError(f"days_after: n must be a whole number, got {n}")
+    return days_after(t, int(n))
+
+
+_T = frozenset({Kind.DATETIME, Kind.DATE})
+_N = frozenset({Kind.NUMBER})
+
+
+def _deadline(name: str, params: tuple[frozenset[Kind], ...], impl: object, doc: str,
+              *, ctx: bool = False) -> FunctionSpec:
+    return FunctionSpec(name, params, DATETIME, impl, doc, needs_context=ctx)  # type: ignore[arg-type]
+
+
+FUNCTIONS: Final = MappingProxyType(
+    {
+        **BASE_FUNCTIONS,
+        **{
+            f.name: f
+            for f in (
+                _deadline(
+                    "working_days_after",
+                    (_T, _N),
+                    _working_days_after,
+                    "23:59:59 of the n-th working day after t (t's day does not count).",
+                    ctx=True,
+                ),
+                _deadline("hours_after", (_T, _N), hours_after, "t + h hours, calendar time."),
+                _deadline("minutes_after", (_T, _N), minutes_after, "t + m minutes."),
+                _deadline("days_after", (_T, _N), _days_after, "t + n calendar days."),
+                _deadline(
+                    "months_after", (_T, _N), _months_after, "t + n months, month-end clamped."
+                ),
+                _deadline(
+                    "end_of_month", (_T,), end_of_month, "23:59:59 of the last day of t's month."
+                ),
+            )
+        },
+    }
+)
+"""Every function name the condition language accepts."""
