@@ -1,0 +1,153 @@
+"""The ``gridcrm-rules`` command: demo, scenario tests, packs, schemas, batch evaluation."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from decimal import Decimal
+
+from .engine import Engine
+
+__all__ = ["main"]
+
+
+def _engine(args: argparse.Namespace) -> Engine:
+    packs = getattr(args, "pack", None)
+    return Engine.from_packs(packs) if packs else Engine.default()
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Grade the bundled sample and print one line per customer."""
+    from .sample import load_sample
+
+    sample = load_sample()
+    engine = _engine(args)
+    header = (
+        f"{'customer':<8} {'category':<22} {'grade':<5} {'rules':<8} {'prov':<5} "
+        f"{'arrears':>12} {'>1m':<4} {'>2m':<4} {'late/yr':<7} {'theft3y':<7} profile"
+    )
+    print(f"gridcrm-rules demo: {len(sample.customers)} customers as of {sample.as_of.isoformat()}")
+    print(header)
+    print("-" * len(header))
+    counts: dict[str, int] = {}
+    for customer in sample.customers:
+        d = engine.evaluate(customer, sample.events_for(customer["id"]), as_of=sample.as_of)
+        c = d.credit
+        assert c is not None
+        f = c.facts
+        grade = c.grade or "-"
+        counts[grade] = counts.get(grade, 0) + 1
+        print(
+            f"{d.customer_id:<8} {customer['category']:<22} {grade:<5} {','.join(c.rule_ids):<8} "
+            f"{'yes' if c.provisional else 'no':<5} {Decimal(f['arrears_amount']):>12,.2f} "
+            f"{_yn(f['arrears_over_1m']):<4} {_yn(f['arrears_over_2m']):<4} "
+            f"{_yn(f['had_arrears_in_year']):<7} {_yn(f['theft_or_violation_3y']):<7} "
+            f"{sample.profiles.get(d.customer_id, '')}"
+        )
+    summary = ", ".join(f"{g}: {n}" for g, n in sorted(counts.items()))
+    print(f"\n{len(sample.customers)} customers graded ({summary}).")
+    if args.explain:
+        first = sample.customers[0]
+        print()
+        print(engine.evaluate(first, sample.events_for(first["id"]), as_of=sample.as_of).explain())
+    return 0
+
+
+def _yn(value: object) -> str:
+    return "yes" if value else "no"
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    """Run scenario files and print 'N passed, N failed'."""
+    from .scenarios import ScenarioRunner
+
+    runner = ScenarioRunner(packs=args.pack or None)
+    results = []
+    for path in args.paths:
+        results += runner.run_path(path)
+    failed = [r for r in results if not r.passed]
+    for r in failed:
+        print(r.report(), end="\n\n")
+    if args.verbose:
+        for r in results:
+            print(f"{'ok  ' if r.passed else 'FAIL'} {r.name}")
+    print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
+    return 1 if failed or not results else 0
+
+
+def cmd_packs(args: argparse.Namespace) -> int:
+    """List registered packs with their decisions and parameters."""
+    from .packs import PackRegistry
+
+    registry = PackRegistry.discover()
+    for name in registry.names():
+        _, pack = registry.resolve(name)
+        extends = f" (extends {pack.lineage[1]})" if len(pack.lineage) > 1 else ""
+        print(f"{pack.name} {pack.version}{extends}: {pack.description.strip()[:70]}")
+        for dname, d in pack.decisions.items():
+            print(f"  decision {dname} [{d.hit_policy}, over {d.over}]: {len(d.rules)} rules")
+        for pname, p in pack.params.items():
+            print(f"  param {pname} = {p.default!r}")
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    """Print the JSON Schema of the input models (customer, event) or the pack format."""
+    from pydantic import TypeAdapter
+
+    from .models import Customer, Event
+    from .packs import PackSpec
+
+    schemas = {
+        "customer": Customer.model_json_schema(),
+        "event": TypeAdapter(Event).json_schema(),
+        "pack": PackSpec.model_json_schema(),
+    }
+    print(json.dumps(schemas[args.which], indent=2, ensure_ascii=False))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for documentation and tests)."""
+    parser = argparse.ArgumentParser(prog="gridcrm-rules", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="grade the bundled sample data set")
+    demo.add_argument("--pack", action="append", help="pack file or name (repeatable)")
+    demo.add_argument("--explain", action="store_true", help="also explain the first customer")
+    demo.set_defaults(func=cmd_demo)
+
+    test = sub.add_parser("test", help="run scenario files")
+    test.add_argument("paths", nargs="+", help="scenario files or folders")
+    test.add_argument("--pack", action="append", help="pack file or name (repeatable)")
+    test.add_argument("-v", "--verbose", action="store_true", help="list every scenario")
+    test.set_defaults(func=cmd_test)
+
+    packs = sub.add_parser("packs", help="list registered packs")
+    packs.set_defaults(func=cmd_packs)
+
+    schema = sub.add_parser("schema", help="print a JSON Schema")
+    schema.add_argument("which", choices=["customer", "event", "pack"])
+    schema.set_defaults(func=cmd_schema)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``gridcrm-rules`` command."""
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except Exception as exc:  # the CLI reports library errors as one readable message
+        from .errors import GridcrmError
+
+        if not isinstance(exc, GridcrmError | ValueError):
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

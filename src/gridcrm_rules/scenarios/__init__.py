@@ -1,0 +1,17 @@
+"""Scenario files: how pack authors test packs (DESIGN.md "Scenario files")."""
+
+from .compare import same
+from .model import Expectation, Scenario, load_scenario
+from .runner import ScenarioResult, ScenarioRunner, check_decision, find_scenarios, run_scenarios
+
+__all__ = [
+    "Expectation",
+    "Scenario",
+    "ScenarioResult",
+    "ScenarioRunner",
+    "check_decision",
+    "find_scenarios",
+    "load_scenario",
+    "run_scenarios",
+    "same",
+]

@@ -1,0 +1,77 @@
+"""Comparing expected values (as written in YAML) with decided values, by type.
+
+Datetimes compare as instants, decimals numerically, dates by value; a list
+of rule ids is satisfied when every listed id is present.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from .._time import to_aware
+
+__all__ = ["same", "subset_of"]
+
+
+def _as_timedelta(value: Any) -> timedelta | None:
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, int | float):
+        return timedelta(seconds=value)
+    if isinstance(value, str):
+        parts = value.split(":")
+        if len(parts) == 3:
+            h, m, s = parts
+            return timedelta(hours=int(h), minutes=int(m), seconds=float(s))
+    return None
+
+
+def same(expected: Any, actual: Any) -> bool:
+    """Whether ``expected`` (from YAML) means the same value as ``actual``."""
+    if expected is None or actual is None:
+        return expected is None and actual is None
+    try:
+        if isinstance(actual, bool) or isinstance(expected, bool):
+            return expected is actual or (
+                isinstance(expected, str) and expected.lower() == str(actual).lower()
+            )
+        if isinstance(actual, datetime):
+            return to_aware(expected) == actual
+        if isinstance(actual, date):
+            return (
+                date.fromisoformat(expected) if isinstance(expected, str) else expected
+            ) == actual
+        if isinstance(actual, Decimal | int | float):
+            return Decimal(str(expected)) == Decimal(str(actual))
+        if isinstance(actual, timedelta):
+            return _as_timedelta(expected) == actual
+    except (ValueError, TypeError, InvalidOperation):
+        return False
+    if isinstance(actual, Sequence) and not isinstance(actual, str):
+        return subset_of(expected, actual)
+    return bool(expected == actual)
+
+
+def subset_of(expected: Any, actual: Sequence[Any]) -> bool:
+    """Every expected item is in ``actual`` (used for ``rule_ids`` and lists)."""
+    items = expected if isinstance(expected, list | tuple) else [expected]
+    return all(any(same(e, a) for a in actual) for e in items)
+
+
+def field_of(obj: Any, name: str) -> tuple[bool, Any]:
+    """(found, value): an attribute, or a key of ``params``/``facts``/``values``."""
+    if isinstance(obj, Mapping):
+        return (name in obj), obj.get(name)
+    if name in getattr(type(obj), "model_fields", {}):
+        return True, getattr(obj, name)
+    for bag in ("params", "facts", "values"):
+        inner = getattr(obj, bag, None)
+        if isinstance(inner, Mapping) and name in inner:
+            return True, inner[name]
+    return False, None
+
+
+__all__ += ["field_of"]
