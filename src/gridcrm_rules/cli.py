@@ -109,6 +109,19 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_verify(args: argparse.Namespace) -> int:
+    """Report gaps and overlaps of every customer-level decision; exit 1 on a gap."""
+    from .verify import verify_engine
+
+    params = dict(p.split("=", 1) for p in args.param or [])
+    packs = args.pack or None
+    engine = Engine.from_packs(packs, params=params) if packs else Engine.default(params=params)
+    reports = verify_engine(engine)
+    for report in reports:
+        print(report.render())
+    return 0 if all(r.ok or not r.complete for r in reports) else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation and tests)."""
     parser = argparse.ArgumentParser(prog="gridcrm-rules", description=__doc__)
@@ -127,6 +140,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     packs = sub.add_parser("packs", help="list registered packs")
     packs.set_defaults(func=cmd_packs)
+
+    verify = sub.add_parser("verify", help="find gaps and overlaps in decision tables")
+    verify.add_argument("--pack", action="append", help="pack file or name (repeatable)")
+    verify.add_argument("--param", action="append", help="NAME=VALUE parameter override")
+    verify.set_defaults(func=cmd_verify)
 
     schema = sub.add_parser("schema", help="print a JSON Schema")
     schema.add_argument("which", choices=["customer", "event", "pack"])
