@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal, Union, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
@@ -189,14 +189,21 @@ _EVENTS: TypeAdapter[tuple[Event, ...]] = TypeAdapter(
 )
 
 
+_EVENT_CLASSES = tuple(get_args(get_args(Event)[0]))
+
+
 def parse_events(items: Iterable[BaseModel | Mapping[str, Any]]) -> tuple[Event, ...]:
     """Validate a history: every item, then uniqueness of ids and bill references.
 
     Raises ``pydantic.ValidationError`` naming the position and field of each
     problem (e.g. ``3.id: duplicate event id 'e1' (first at position 0)``).
     """
-    raw = [i.model_dump() if isinstance(i, BaseModel) else i for i in items]
-    events = _EVENTS.validate_python(raw)
+    given = list(items)
+    if all(isinstance(i, _EVENT_CLASSES) for i in given):
+        events: tuple[Event, ...] = tuple(given)  # type: ignore[arg-type]  # already validated
+    else:
+        raw = [i.model_dump() if isinstance(i, BaseModel) else i for i in given]
+        events = _EVENTS.validate_python(raw)
     seen: dict[str, int] = {}
     problems: list[InitErrorDetails] = []
     for position, event in enumerate(events):
