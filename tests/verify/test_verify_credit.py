@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from gridcrm_rules import errors as gr_errors
 from gridcrm_rules.cli import main
 from gridcrm_rules.engine import Engine
 from gridcrm_rules.verify import verify_decision, verify_engine
@@ -92,3 +93,13 @@ def test_strict_gap_under_amount_reading_keeps_clean_years_a() -> None:
     (report,) = verify_engine(strict)
     (region,) = report.gaps
     assert dict(region.constraints)["had_arrears_in_year"] == "had_arrears_in_year"
+
+
+def test_number_parameters_become_decimals_and_bad_values_are_refused() -> None:
+    """A float or text number parameter is a Decimal; a non-number is a PackError naming it."""
+    engine = Engine.from_packs(["credit"], params={"override_max_steps": 1.0})
+    assert engine.params["override_max_steps"] == Decimal("1.0")
+    with pytest.raises(gr_errors.PackError, match="override_max_steps"):
+        Engine.from_packs(["credit"], params={"override_max_steps": "one"})
+    with pytest.raises(gr_errors.PackError, match="expected one of"):
+        Engine.from_packs(["credit"], params={"year_window": "fiscal_year"})

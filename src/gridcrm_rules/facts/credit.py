@@ -40,7 +40,7 @@ def credit_facts(ctx: FactContext) -> Mapping[str, Any]:
     """All credit facts in one pass over one settlement of the bills."""
     bills = [e for e in ctx.events if isinstance(e, BillIssued)]
     payments = [e for e in ctx.events if isinstance(e, PaymentReceived)]
-    settlement = settle(bills, payments)
+    settlement = settle(bills, payments, unknown_bill="hold")
     cutoff = ctx.cutoff
     end_of_cutoff = datetime.combine(cutoff, time.max, tzinfo=SHANGHAI)
     window_start, window_end = _year_window(cutoff, str(ctx.params["year_window"]))

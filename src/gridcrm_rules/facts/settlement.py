@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Literal
 
 from ..models import BillIssued, PaymentReceived
 
@@ -60,8 +61,19 @@ class UnknownBill(ValueError):
     """A payment names a bill that is not in the history."""
 
 
-def settle(bills: Iterable[BillIssued], payments: Iterable[PaymentReceived]) -> Settlement:
-    """Allocate payments to bills: the named bill first, the rest oldest-first."""
+def settle(
+    bills: Iterable[BillIssued],
+    payments: Iterable[PaymentReceived],
+    *,
+    unknown_bill: Literal["raise", "hold"] = "raise",
+) -> Settlement:
+    """Allocate payments to bills: the named bill first, the rest oldest-first.
+
+    A payment naming a bill that is not among ``bills`` raises
+    :class:`UnknownBill`, or with ``unknown_bill="hold"`` is kept whole as
+    unallocated credit: at a point in time before that bill is issued, the
+    money is earmarked for it and settles nothing else.
+    """
     ordered = tuple(sorted(bills, key=lambda b: (b.due, b.period, b.id)))
     remaining = {b.id: b.amount for b in ordered}
     allocations: list[Allocation] = []
@@ -70,6 +82,9 @@ def settle(bills: Iterable[BillIssued], payments: Iterable[PaymentReceived]) -> 
         left = p.amount
         if p.bill_id is not None:
             if p.bill_id not in remaining:
+                if unknown_bill == "hold":
+                    unallocated += left
+                    continue
                 raise UnknownBill(
                     f"payment {p.id!r} names bill {p.bill_id!r}, which is not in the history"
                 )

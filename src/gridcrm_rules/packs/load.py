@@ -24,6 +24,7 @@ from .schema import DecisionPatch, DecisionSpec, PackSpec, ParamSpec, RuleSpec
 __all__ = ["PackSource", "ResolvedPack", "read_pack", "resolve"]
 
 Loc = tuple[str | int, ...]
+_TOP_LEVEL_KEYS = frozenset(PackSpec.model_fields)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +36,13 @@ class PackSource:
     lines: Mapping[Loc, int] = field(default_factory=dict)
 
     def line_of(self, path: Loc) -> int | None:
-        """The 1-based line of the deepest known key on ``path``."""
+        """The 1-based line of the deepest known key on ``path``.
+
+        ``path`` is a document path (``("decisions", "credit", ...)``) or an
+        error ``loc``, which starts with the pack's name.
+        """
+        if path and path[0] == self.spec.name and path[0] not in _TOP_LEVEL_KEYS:
+            path = path[1:]
         for cut in range(len(path), 0, -1):
             if path[:cut] in self.lines:
                 return self.lines[path[:cut]]
@@ -137,6 +144,8 @@ class ResolvedPack:
     params: Mapping[str, ParamSpec]
     decisions: Mapping[str, DecisionSpec]
     origins: Mapping[str, PackSource]
+    rule_origins: Mapping[tuple[str, str], tuple[PackSource, int]] = field(default_factory=dict)
+    """(decision, rule id) -> the source that wrote the rule and its index there."""
 
 
 class _Collector:
@@ -254,6 +263,7 @@ def resolve(src: PackSource, lookup: Callable[[str], PackSource]) -> ResolvedPac
     decisions: dict[str, DecisionSpec] = {}
     origins: dict[str, PackSource] = {}
     requires: list[str] = []
+    rule_origins: dict[tuple[str, str], tuple[PackSource, int]] = {}
     for layer in reversed(chain):
         params = _merge_params(params, layer, out)
         requires += [r for r in layer.spec.requires if r not in requires]
@@ -263,6 +273,9 @@ def resolve(src: PackSource, lookup: Callable[[str], PackSource]) -> ResolvedPac
             if new is not None:
                 decisions[dname] = new
                 origins[dname] = layer
+            for index, raw in enumerate(body.get("rules") or ()):
+                if isinstance(raw, Mapping) and isinstance(raw.get("id"), str):
+                    rule_origins[(dname, raw["id"])] = (layer, index)
     if out.errors:
         raise PackError(src.origin, out.errors)
     lineage = tuple(s.spec.name for s in chain)
@@ -275,4 +288,5 @@ def resolve(src: PackSource, lookup: Callable[[str], PackSource]) -> ResolvedPac
         params=params,
         decisions=decisions,
         origins=origins,
+        rule_origins=rule_origins,
     )

@@ -8,10 +8,13 @@ of rules with a hit policy; a rule has an ``id``, a ``when`` condition,
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from .._time import to_aware
 
 __all__ = [
     "DecisionPatch",
@@ -55,10 +58,56 @@ class ParamSpec(BaseModel):
     source: str | None = None
 
     @model_validator(mode="after")
-    def _default_in_choices(self) -> ParamSpec:
-        if self.choices is not None and self.default not in self.choices:
-            raise ValueError(f"default {self.default!r} is not one of {list(self.choices)}")
+    def _default_typed_and_in_choices(self) -> ParamSpec:
+        object.__setattr__(self, "default", self.coerce(self.default))
         return self
+
+    def coerce(self, value: Any) -> Any:
+        """``value`` as this parameter's type; ``ValueError`` saying what was expected.
+
+        Numbers become ``int`` or ``Decimal`` (a float goes through its text, so
+        0.3 is Decimal('0.3')); dates and datetimes are parsed from ISO text.
+        """
+        converted = _coerce(self.type, value)
+        if self.choices is not None and converted not in self.choices:
+            raise ValueError(f"expected one of {list(self.choices)}, got {value!r}")
+        return converted
+
+
+def _coerce(kind: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value
+    elif kind == "number":
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, float | str | Decimal) and not isinstance(value, bool):
+            try:
+                number = Decimal(str(value).strip())
+            except InvalidOperation:
+                pass
+            else:
+                if number.is_finite():
+                    return number
+    elif kind == "str":
+        if isinstance(value, str):
+            return value
+    elif kind == "date":
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return value
+        if isinstance(value, str):
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                pass
+    elif kind == "datetime":
+        try:
+            return to_aware(value)
+        except (TypeError, ValueError):
+            pass
+    raise ValueError(f"expected {kind}, got {value!r}")
 
 
 class OutputSpec(BaseModel):

@@ -56,8 +56,14 @@ def same(expected: Any, actual: Any) -> bool:
 
 
 def subset_of(expected: Any, actual: Sequence[Any]) -> bool:
-    """Every expected item is in ``actual`` (used for ``rule_ids`` and lists)."""
+    """Every expected item is in ``actual`` (used for ``rule_ids`` and lists).
+
+    An expected empty list means ``actual`` must be empty: ``checks: []`` asserts
+    that no check was raised, not merely nothing in particular.
+    """
     items = expected if isinstance(expected, list | tuple) else [expected]
+    if not items:
+        return len(actual) == 0
     return all(any(same(e, a) for a in actual) for e in items)
 
 

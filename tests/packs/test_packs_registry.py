@@ -1,0 +1,180 @@
+"""The pack registry: built-in data files and entry-point plugins agree, clashes are refused.
+
+Also the shared contract every registered pack passes (python-holidays style).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from importlib import metadata, resources
+from pathlib import Path
+
+import pytest
+import yaml
+
+import gridcrm_rules as gr
+from gridcrm_rules.errors import PackNotFound
+from gridcrm_rules.packs import BUILTIN_PACKS, ENTRY_POINT_GROUP, PackRegistry, read_pack
+from gridcrm_rules.packs import registry as registry_module
+
+DATA = Path(str(resources.files("gridcrm_rules.packs") / "data"))
+AS_OF = "2026-11-22T09:00:00+08:00"
+
+
+def test_every_data_file_is_registered() -> None:
+    """Each pack file shipped under packs/data/ has a BUILTIN_PACKS entry."""
+    files = {p.name for p in DATA.iterdir() if p.suffix in (".yaml", ".yml", ".json", ".toml")}
+    assert files == set(BUILTIN_PACKS.values())
+
+
+def test_every_registered_file_exists() -> None:
+    """Each BUILTIN_PACKS entry names a file that exists."""
+    missing = [f for f in BUILTIN_PACKS.values() if not (DATA / f).is_file()]
+    assert missing == []
+
+
+@pytest.mark.parametrize("name", sorted(BUILTIN_PACKS))
+def test_builtin_file_name_matches_key(name: str) -> None:
+    """The ``name:`` inside each built-in file equals its registry key."""
+    data = yaml.safe_load((DATA / BUILTIN_PACKS[name]).read_text(encoding="utf-8"))
+    assert data["name"] == name
+
+
+@pytest.mark.parametrize("name", sorted(BUILTIN_PACKS))
+def test_builtin_pack_loads_alone(name: str) -> None:
+    """Every built-in name resolves and builds an engine on its own (with its requires)."""
+    engine = gr.Engine.from_packs([name])
+    assert engine.packs[0].name == name
+
+
+@pytest.mark.parametrize("name", sorted(BUILTIN_PACKS))
+def test_builtin_pack_contract(name: str) -> None:
+    """Every built-in pack has a version, and every rule cites a source document."""
+    registry = PackRegistry.builtin()
+    _, pack = registry.resolve(name)
+    assert pack.version and pack.version != "0.0.0"
+    for dname, decision in pack.decisions.items():
+        for rule in decision.rules:
+            assert rule.source is not None and rule.source.document, (dname, rule.id)
+
+
+def test_default_packs_are_registered() -> None:
+    """Every pack ``Engine.default`` loads is a registered built-in."""
+    assert set(gr.DEFAULT_PACKS) <= set(BUILTIN_PACKS)
+
+
+def test_builtin_loader_refuses_a_mismatched_name(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A data file whose ``name:`` differs from its key is refused when loaded."""
+    monkeypatch.setattr(
+        registry_module, "BUILTIN_PACKS", {**BUILTIN_PACKS, "renamed": BUILTIN_PACKS["credit"]}
+    )
+    with pytest.raises(PackNotFound, match="holds pack 'credit', expected 'renamed'"):
+        PackRegistry.builtin().get("renamed")
+
+
+def test_registry_is_immutable() -> None:
+    """``with_source`` returns a new registry and leaves the original unchanged."""
+    base = PackRegistry.builtin()
+    extended = base.with_source(read_pack({"name": "extra"}))
+    assert "extra" in extended.names()
+    assert "extra" not in base.names()
+
+
+# -- entry points -------------------------------------------------------------------
+
+
+@pytest.fixture
+def fake_plugins(monkeypatch: pytest.MonkeyPatch, fixtures_dir: Path) -> Iterator[list[metadata.EntryPoint]]:
+    """Replace the installed entry points of the pack group with a controllable list."""
+    monkeypatch.syspath_prepend(str(fixtures_dir))
+    eps: list[metadata.EntryPoint] = []
+    real = metadata.entry_points
+
+    def entry_points(**kw: str) -> object:
+        if kw.get("group") == ENTRY_POINT_GROUP:
+            return metadata.EntryPoints(eps)
+        return real(**kw)
+
+    monkeypatch.setattr(registry_module.metadata, "entry_points", entry_points)
+    yield eps
+
+
+def ep(name: str, target: str) -> metadata.EntryPoint:
+    return metadata.EntryPoint(name=name, value=f"gridcrm_fake_packs:{target}", group=ENTRY_POINT_GROUP)
+
+
+def test_entry_point_mapping_pack_is_discovered(fake_plugins: list[metadata.EntryPoint]) -> None:
+    """A plugin pack (a mapping) is listed next to the built-ins and usable by name."""
+    fake_plugins.append(ep("credit_bonus", "BONUS"))
+    registry = PackRegistry.discover()
+    assert "credit_bonus" in registry.names()
+    assert set(BUILTIN_PACKS) <= set(registry.names())
+    engine = gr.Engine.from_packs(["credit_bonus"])
+    assert [p.name for p in engine.packs] == ["credit_bonus", "credit"]
+    customer = {"id": "C1", "category": "dedicated_transformer", "supply_voltage_kv": "10", "usage_nature": "industrial"}
+    d = engine.evaluate(customer, [], as_of=AS_OF)
+    assert d.outcomes["bonus"].values == {"eligible": True}
+    assert d.outcomes["bonus"].rule_ids == ("BONUS-A",)
+
+
+def test_entry_point_factory_and_spec(fake_plugins: list[metadata.EntryPoint]) -> None:
+    """An entry point may be a factory (called) or a PackSpec object."""
+    fake_plugins += [ep("voltage_tiers", "make_tiers"), ep("empty_spec", "SPEC")]
+    registry = PackRegistry.discover()
+    assert registry.get("empty_spec").spec.description == "A PackSpec entry point."
+    engine = gr.Engine.from_packs(["voltage_tiers"])
+    d = engine.evaluate({"id": "C1", "category": "other", "supply_voltage_kv": "35"}, [], as_of=AS_OF)
+    assert d.outcomes["voltage_tier"].values == {"tier": "hv"}
+    assert engine.packs[0].version == "0.3.0"
+
+
+def test_entry_point_loaded_lazily(fake_plugins: list[metadata.EntryPoint]) -> None:
+    """A broken plugin does not stop discovery; it fails only when that pack is used."""
+    fake_plugins.append(metadata.EntryPoint(name="broken", value="no_such_module_xyz:PACK", group=ENTRY_POINT_GROUP))
+    registry = PackRegistry.discover()
+    assert "broken" in registry.names()
+    assert gr.Engine.from_packs(["credit"], registry=registry).packs[0].name == "credit"
+    with pytest.raises(ModuleNotFoundError):
+        registry.get("broken")
+
+
+def test_entry_point_clash_with_builtin_refused(fake_plugins: list[metadata.EntryPoint]) -> None:
+    """A plugin registering a built-in name is refused, not allowed to shadow it."""
+    fake_plugins.append(ep("credit", "SHADOW_CREDIT"))
+    with pytest.raises(PackNotFound, match="registers pack 'credit', which already exists"):
+        PackRegistry.discover()
+
+
+def test_entry_point_clash_between_plugins_refused(fake_plugins: list[metadata.EntryPoint]) -> None:
+    """Two plugins registering one name are refused."""
+    fake_plugins += [ep("voltage_tiers", "make_tiers"), ep("voltage_tiers", "make_tiers")]
+    with pytest.raises(PackNotFound, match="'voltage_tiers', which already exists"):
+        PackRegistry.discover()
+
+
+def test_entry_point_name_must_match_pack_name(fake_plugins: list[metadata.EntryPoint]) -> None:
+    """An entry point whose pack carries another name is refused when loaded."""
+    fake_plugins.append(ep("misnamed", "MISNAMED"))
+    with pytest.raises(PackNotFound, match="loads a pack named 'not_the_entry_point_name'"):
+        PackRegistry.discover().get("misnamed")
+
+
+def test_user_pack_cannot_take_a_plugin_name(fake_plugins: list[metadata.EntryPoint]) -> None:
+    """A user pack named like an installed plugin is refused (extend it instead)."""
+    fake_plugins.append(ep("credit_bonus", "BONUS"))
+    with pytest.raises(PackNotFound, match="already registered"):
+        gr.Engine.from_packs([{"name": "credit_bonus"}])
+
+
+def test_user_pack_can_extend_a_plugin(fake_plugins: list[metadata.EntryPoint]) -> None:
+    """A user pack may ``extends:`` a plugin pack and patch its rule."""
+    fake_plugins.append(ep("credit_bonus", "BONUS"))
+    child = {
+        "name": "my_bonus",
+        "extends": "credit_bonus",
+        "decisions": {"bonus": {"rules": [{"id": "BONUS-A", "when": 'credit.grade in ("A", "B")', "outputs": {"eligible": True}}]}},
+    }
+    engine = gr.Engine.from_packs([child])
+    d = engine.evaluate({"id": "C1", "category": "residential", "supply_voltage_kv": "0.22"}, [], as_of=AS_OF)
+    assert d.outcomes["bonus"].values == {"eligible": True}
+    assert engine.resolved_packs[0].lineage == ("my_bonus", "credit_bonus")

@@ -1,0 +1,141 @@
+"""The ``gridcrm-rules`` command: test, schema and packs sub-commands."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from gridcrm_rules.cli import main
+
+CREDIT = Path(__file__).resolve().parent / "scenarios" / "credit"
+
+
+def test_cli_test_passes_the_credit_scenarios(capsys: pytest.CaptureFixture[str]) -> None:
+    """``test tests/scenarios/credit`` exits 0 and reports every file as passed."""
+    count = len(list(CREDIT.glob("*.yaml")))
+    code = main(["test", str(CREDIT)])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert out.strip().splitlines()[-1] == f"{count} passed, 0 failed"
+
+
+def test_cli_test_accepts_a_relative_path(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Run from the repository root, the documented ``tests/scenarios/credit`` path works."""
+    monkeypatch.chdir(CREDIT.parent.parent.parent)
+    assert main(["test", "tests/scenarios/credit"]) == 0
+    assert re.search(r"^\d+ passed, 0 failed$", capsys.readouterr().out, re.MULTILINE)
+
+
+def test_cli_test_reports_failures_with_a_diff(
+    fixtures_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Failing scenarios exit 1 and print, per failure, the file and expected vs got."""
+    code = main(["test", str(fixtures_dir / "failing_scenarios")])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert out.strip().splitlines()[-1] == "0 passed, 2 failed"
+    assert "FAILED deliberately failing - theft expected to be A" in out
+    assert "theft_is_not_a.yaml" in out
+    assert 'credit.grade: expected "A", got "D"' in out
+    assert 'credit.rule_ids: expected ["CR-A"], got ["CR-D"]' in out
+    assert "credit.theft_or_violation_3y: expected false, got true" in out
+    assert "expected an error containing 'duplicate', but the evaluation succeeded" in out
+
+
+def test_cli_test_verbose_lists_every_scenario(
+    fixtures_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``-v`` adds one ok/FAIL line per scenario."""
+    main(["test", "-v", str(fixtures_dir / "failing_scenarios")])
+    out = capsys.readouterr().out
+    assert out.count("\nFAIL ") + out.startswith("FAIL ") == 2
+
+
+def test_cli_test_with_strict_pack_fails_the_gap_scenarios(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``--pack credit_strict`` turns the default-pack GAP scenarios into failures."""
+    code = main(["test", "--pack", "credit_strict", str(CREDIT)])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "credit.grade: expected \"B\", got null" in out
+    assert "due_plus_one_month_equals_cutoff_is_gap.yaml" in out
+
+
+def test_cli_test_on_an_empty_folder_is_a_failure(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No scenario found is not a success: exit 1 with '0 passed, 0 failed'."""
+    assert main(["test", str(tmp_path)]) == 1
+    assert "0 passed, 0 failed" in capsys.readouterr().out
+
+
+def test_cli_test_unknown_pack_names_the_known_ones(capsys: pytest.CaptureFixture[str]) -> None:
+    """An unknown ``--pack`` fails each scenario with a message listing the known packs."""
+    code = main(["test", "--pack", "no_such_pack", str(CREDIT / "no_history_is_a_provisional.yaml")])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "no pack named 'no_such_pack'" in out
+    assert "credit_strict" in out
+
+
+def test_cli_test_reports_an_unreadable_scenario_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A scenario file with an unknown top-level key is a failure naming that key."""
+    (tmp_path / "bad.yaml").write_text(
+        "name: x\nas_of: 2026-11-22\ncustomer: {}\nexpect: {}\nsurprise: 1\n", encoding="utf-8"
+    )
+    assert main(["test", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert "bad.yaml" in out
+    assert "surprise" in out
+
+
+def test_cli_schema_customer_is_json_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    """``schema customer`` prints the Customer JSON Schema with its required fields."""
+    assert main(["schema", "customer"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert schema["title"] == "Customer"
+    assert set(schema["required"]) == {"id", "category", "supply_voltage_kv"}
+    assert schema["additionalProperties"] is False
+    assert set(schema["properties"]["category"]["enum"]) == {
+        "dedicated_transformer",
+        "lv_commercial",
+        "residential",
+        "other",
+    }
+
+
+def test_cli_schema_event_has_every_event_type(capsys: pytest.CaptureFixture[str]) -> None:
+    """``schema event`` is a discriminated union over the documented event types."""
+    assert main(["schema", "event"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert schema["discriminator"]["propertyName"] == "type"
+    assert {"bill_issued", "payment_received", "theft_detected", "grade_override"} <= set(
+        schema["discriminator"]["mapping"]
+    )
+
+
+def test_cli_schema_rejects_an_unknown_kind(capsys: pytest.CaptureFixture[str]) -> None:
+    """``schema`` only knows customer, event and pack."""
+    with pytest.raises(SystemExit) as info:
+        main(["schema", "invoice"])
+    assert info.value.code == 2
+    assert "invalid choice" in capsys.readouterr().err
+
+
+def test_cli_packs_lists_builtin_packs(capsys: pytest.CaptureFixture[str]) -> None:
+    """``packs`` lists credit and credit_strict (which extends credit) with their params."""
+    assert main(["packs"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"^credit 1\.0\.0: ", out, re.MULTILINE)
+    assert re.search(r"^credit_strict 1\.0\.0 \(extends credit\): ", out, re.MULTILINE)
+    assert "param arrears_reading = 'age'" in out
+    assert "decision credit [first, over customer]: 5 rules" in out
+    assert "decision credit [first, over customer]: 4 rules" in out
