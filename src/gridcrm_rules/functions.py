@@ -9,11 +9,12 @@ so two engines with different calendars never interfere.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Final
 
+from ._time import local_date
 from .calendar import (
     WorkingDayCalendar,
     days_after,
@@ -22,8 +23,15 @@ from .calendar import (
     minutes_after,
     months_after,
 )
+from .calendar.deadlines import (
+    end_of_day,
+    end_of_year,
+    next_daytime,
+    start_of_month,
+    start_of_year,
+)
 from .expr.functions import BASE_FUNCTIONS, FunctionSpec
-from .expr.types import DATETIME, Kind
+from .expr.types import DATETIME, NUMBER, Kind
 
 __all__ = ["FUNCTIONS", "EvalContext"]
 
@@ -67,12 +75,31 @@ def _days_after(t: date | datetime, n: int | Decimal) -> datetime:
     return days_after(t, int(n))
 
 
+def _clock(hour: int | Decimal, what: str) -> time:
+    """A wall-clock time from hours after midnight (22 -> 22:00, 7.5 -> 07:30)."""
+    if not 0 <= hour < 24:
+        raise ValueError(f"next_daytime: {what} must be an hour in [0, 24), got {hour}")
+    minutes = int((Decimal(hour) * 60).to_integral_value())
+    return time(minutes // 60, minutes % 60)
+
+
+def _next_daytime(
+    t: date | datetime, night_start: int | Decimal, night_end: int | Decimal
+) -> datetime:
+    return next_daytime(t, _clock(night_start, "night_start"), _clock(night_end, "night_end"))
+
+
+def _year_of(t: date | datetime) -> int:
+    return local_date(t).year
+
+
 _T = frozenset({Kind.DATETIME, Kind.DATE})
 _N = frozenset({Kind.NUMBER})
 
 
-def _deadline(name: str, params: tuple[frozenset[Kind], ...], impl: object, doc: str,
-              *, ctx: bool = False) -> FunctionSpec:
+def _deadline(
+    name: str, params: tuple[frozenset[Kind], ...], impl: object, doc: str, *, ctx: bool = False
+) -> FunctionSpec:
     return FunctionSpec(name, params, DATETIME, impl, doc, needs_context=ctx)  # type: ignore[arg-type]
 
 
@@ -98,6 +125,21 @@ FUNCTIONS: Final = MappingProxyType(
                 _deadline(
                     "end_of_month", (_T,), end_of_month, "23:59:59 of the last day of t's month."
                 ),
+                _deadline(
+                    "next_daytime",
+                    (_T, _N, _N),
+                    _next_daytime,
+                    "t, or the end of the night [start, end) it falls in (hours, e.g. 22, 8).",
+                ),
+                _deadline("end_of_day", (_T,), end_of_day, "23:59:59 of t's day."),
+                _deadline(
+                    "start_of_month", (_T,), start_of_month, "00:00 of the 1st of t's month."
+                ),
+                _deadline("start_of_year", (_T,), start_of_year, "00:00 of 1 January of t's year."),
+                _deadline(
+                    "end_of_year", (_T,), end_of_year, "23:59:59 of 31 December of t's year."
+                ),
+                FunctionSpec("year_of", (_T,), NUMBER, _year_of, "The (Shanghai) year of t."),
             )
         },
     }

@@ -25,13 +25,19 @@ from gridcrm_rules._time import SHANGHAI, local_date, to_aware
 
 __all__ = [
     "END_OF_DAY",
+    "NIGHT_END",
+    "NIGHT_START",
     "calendar_day_at",
     "days_after",
     "end_of_day",
     "end_of_month",
+    "end_of_year",
     "hours_after",
     "minutes_after",
     "months_after",
+    "next_daytime",
+    "start_of_month",
+    "start_of_year",
 ]
 
 END_OF_DAY = time(23, 59, 59)
@@ -135,3 +141,59 @@ def calendar_day_at(year: int, month: int, day: int, hour: int, minute: int = 0)
     no postponement).  An impossible date or time raises ``ValueError``.
     """
     return datetime(year, month, day, hour, minute, tzinfo=SHANGHAI)
+
+
+NIGHT_START = time(22, 0)
+"""Default start of the night (PO-CALLBACK: "夜间除外"; GAP, RULES.md §4)."""
+
+NIGHT_END = time(8, 0)
+"""Default end of the night: a night-time deadline moves to this time."""
+
+
+def next_daytime(
+    t: date | datetime, night_start: time = NIGHT_START, night_end: time = NIGHT_END
+) -> datetime:
+    """``t`` itself if it is daytime in Shanghai, else the end of that night.
+
+    The night is the half-open wall-clock window ``[night_start, night_end)``; it
+    crosses midnight when ``night_start > night_end`` (the default 22:00-08:00)
+    and is empty when the two are equal.  Used for PO-CALLBACK (a phone callback
+    after a planned outage, "夜间除外": not at night): 23:30 moves to 08:00 the
+    next morning, 03:00 to 08:00 the same morning, 22:00 is night, 08:00 is day.
+
+    >>> from datetime import datetime
+    >>> from gridcrm_rules._time import SHANGHAI
+    >>> next_daytime(datetime(2026, 3, 10, 23, 30, tzinfo=SHANGHAI)).isoformat()
+    '2026-03-11T08:00:00+08:00'
+    """
+    local = to_aware(t).astimezone(SHANGHAI)
+    clock = local.timetz().replace(tzinfo=None)
+    if night_start == night_end:
+        return local
+    if night_start > night_end:
+        if clock >= night_start:
+            return datetime.combine(local.date() + timedelta(days=1), night_end, tzinfo=SHANGHAI)
+        if clock < night_end:
+            return datetime.combine(local.date(), night_end, tzinfo=SHANGHAI)
+        return local
+    if night_start <= clock < night_end:
+        return datetime.combine(local.date(), night_end, tzinfo=SHANGHAI)
+    return local
+
+
+def start_of_month(t: date | datetime) -> datetime:
+    """00:00 Asia/Shanghai of the first day of the (Shanghai) month of ``t``."""
+    return datetime.combine(local_date(t).replace(day=1), time(0, 0), tzinfo=SHANGHAI)
+
+
+def start_of_year(t: date | datetime) -> datetime:
+    """00:00 Asia/Shanghai of 1 January of the (Shanghai) year of ``t``."""
+    return datetime(local_date(t).year, 1, 1, tzinfo=SHANGHAI)
+
+
+def end_of_year(t: date | datetime) -> datetime:
+    """23:59:59 Asia/Shanghai of 31 December of the (Shanghai) year of ``t``.
+
+    CB-VISIT: the visit plan for year Y is due ``end_of_year`` of a day in Y-1.
+    """
+    return end_of_day(date(local_date(t).year, 12, 31))

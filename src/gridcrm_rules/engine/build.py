@@ -27,11 +27,17 @@ from ..expr import (
     suggest,
 )
 from ..expr.functions import FunctionSpec
-from ..expr.types import DATE, DATETIME, STR, Kind, Type
+from ..expr.types import DATE, DATETIME, NUMBER, STR, Kind, Type
 from ..facts import FactRegistry
 from ..models import Citation, PackRef
 from ..packs import DecisionSpec, ResolvedPack, RuleSpec
-from .names import customer_bindings, event_bindings, output_type, param_type
+from .names import (
+    EVENT_MODELS,
+    customer_bindings,
+    event_bindings,
+    output_type,
+    param_type,
+)
 
 __all__ = ["EMIT_OUTPUTS", "CompiledDecision", "CompiledRule", "Program", "build_program"]
 
@@ -47,6 +53,13 @@ EMIT_OUTPUTS: Final[Mapping[str, Mapping[str, tuple[Type, bool]]]] = {
         "basis": (Type.enum(*TASK_BASES), True),
         "channel": (STR.or_none(), False),
         "unit": (STR.or_none(), False),
+        # how the task is completed and extended (engine/tasks.py, docs/deadlines.md)
+        "completed_by": (Type.enum(*EVENT_MODELS).or_none(), False),
+        "completed_after": (DATETIME.or_none(), False),
+        "for_year": (NUMBER.or_none(), False),
+        "extended_by": (Type.enum(*EVENT_MODELS).or_none(), False),
+        "extension_notice_days": (NUMBER, False),
+        "extension_months": (NUMBER, False),
     },
 }
 """Outputs each kind of decision must (True) or may (False) give, beyond its own."""
@@ -191,9 +204,9 @@ class _Builder:
         schema: Mapping[str, Binding],
         out_types: Mapping[str, tuple[Type, bool]],
     ) -> CompiledRule | None:
-        src = pack.origins[dname]
+        src, written_at = pack.rule_origins.get((dname, rule.id), (pack.origins[dname], index))
         base: tuple[str | int, ...] = (pack.name, dname, rule.id)
-        path: tuple[str | int, ...] = ("decisions", dname, "rules", index)
+        path: tuple[str | int, ...] = ("decisions", dname, "rules", written_at)
         node = self.condition(rule.when, schema, (*base, "when"), src.where((*path, "when")))
         outputs: list[tuple[str, Compiled]] = []
         output_reads: list[str] = []
@@ -322,17 +335,10 @@ def build_program(
                 )
             )
             continue
-        spec = param_specs[pname]
-        if spec.choices is not None and value not in spec.choices:
-            b.errors.append(
-                ErrorRecord(
-                    "param_choice",
-                    ("params", pname),
-                    f"expected one of {list(spec.choices)}, got {value!r}",
-                    value,
-                )
-            )
-        params[pname] = value
+        try:
+            params[pname] = param_specs[pname].coerce(value)
+        except ValueError as exc:
+            b.errors.append(ErrorRecord("param_type", ("params", pname), str(exc), value))
 
     common: dict[str, Binding] = {
         name: Binding(name, t, facts.doc(name)) for name, t in facts.types.items()

@@ -21,7 +21,6 @@ from ..expr import CONTEXT_KEY
 from ..facts import FactContext, FactRegistry, default_facts
 from ..functions import FUNCTIONS, EvalContext
 from ..models import (
-    CallbackCompleted,
     CreditResult,
     Customer,
     Decision,
@@ -40,10 +39,18 @@ from ..models import (
 from ..packs import PackRegistry, PackSpec, ResolvedPack
 from .build import CompiledDecision, CompiledRule, Program, build_program
 from .overrides import apply_overrides
+from .tasks import build_task
 
 __all__ = ["DEFAULT_PACKS", "Engine"]
 
-DEFAULT_PACKS: Final = ("credit",)
+DEFAULT_PACKS: Final = (
+    "credit",
+    "callbacks",
+    "credit_tasks",
+    "entitlements",
+    "key_accounts",
+    "service_quality",
+)
 """The packs :meth:`Engine.default` loads."""
 
 PackInput = str | os.PathLike[str] | Mapping[str, Any] | PackSpec
@@ -241,6 +248,7 @@ class _Run:
         self.outcomes: dict[str, DecisionOutcome] = {}
         self.credit: CreditResult | None = None
         self.key_account: KeyAccountProfile | None = None
+        self.key_account_checks: tuple[str, ...] = ()
 
     def decide(self, d: CompiledDecision, credit_facts: Mapping[str, Any]) -> None:
         if d.spec.over == "customer":
@@ -311,11 +319,27 @@ class _Run:
             self.outcomes[d.name] = DecisionOutcome(
                 decision=d.name, rule_ids=tuple(r.id for r, _ in hits), values=values
             )
+            if d.name == "key_account_checks":
+                self.add_key_account_checks(hits)
             if d.name == "key_account":
                 fields = KeyAccountProfile.model_fields
                 self.key_account = KeyAccountProfile(
-                    **{k: v for k, v in values.items() if k in fields}
+                    **{k: v for k, v in values.items() if k in fields and k != "checks"},
+                    checks=self.key_account_checks,
                 )
+
+    def add_key_account_checks(self, hits: list[Hit]) -> None:
+        """``KeyAccountProfile.checks`` gets "<clause>: <check>[: <detail>]" for every
+        rule of the decision ``key_account_checks`` that fired (in either order)."""
+        found = tuple(
+            f"{r.source.clause}: {o['check']}" + (f": {o['detail']}" if o.get("detail") else "")
+            for r, o in hits
+            if o.get("check")
+        )
+        self.key_account_checks += found
+        if self.key_account is not None and found:
+            checks = (*self.key_account.checks, *found)
+            self.key_account = self.key_account.model_copy(update={"checks": checks})
 
     def credit_result(
         self,
@@ -355,27 +379,7 @@ class _Run:
         )
 
     def task(self, rule: CompiledRule, outputs: dict[str, Any], event: Event | None) -> Task:
-        due: datetime = outputs["due"]
-        trigger = event.id if event is not None else None
-        done = sorted(
-            e.at for e in self.events if isinstance(e, CallbackCompleted) and e.for_event == trigger
-        )
-        completed = done[0] if done and trigger is not None else None
-        if completed is not None:
-            status, late = ("on_time", None) if completed <= due else ("overdue", completed - due)
-        elif self.as_of > due:
-            status, late = "overdue", self.as_of - due
-        else:
-            status, late = "open", None
-        return Task(
-            kind=outputs["kind"],
-            clause=rule.source.clause,
-            trigger_event_id=trigger,
-            due=due,
-            basis=outputs["basis"],
-            channel=outputs.get("channel"),
-            unit=outputs.get("unit"),
-            status=status,
-            completed_at=completed,
-            overdue_by=late,
+        evaluation: EvalContext = self.env[CONTEXT_KEY]
+        return build_task(
+            rule.source.clause, outputs, event, self.events, self.as_of, notes=evaluation.notes
         )

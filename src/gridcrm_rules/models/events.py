@@ -8,29 +8,50 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated, Any, Literal, Union, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from .._time import start_of_day
+from .._time import local_date, start_of_day
 from ._types import Instant, Kwh, Money, YearMonth
 
 __all__ = [
+    "ApplicationDocument",
+    "ApplicationForwarded",
     "BillIssued",
+    "BusinessApplied",
     "CallbackCompleted",
     "ComplaintReceived",
+    "ConstructionStarted",
+    "ConsumptionInvestigated",
+    "ContactReceived",
+    "CrewArrived",
     "Event",
     "EventType",
     "GradeNoticeSent",
     "GradeOverride",
     "InstallationArchived",
+    "LetterReplySent",
+    "MeterReading",
     "MonthlyConsumption",
+    "OutageNoticeSent",
+    "OutageSmsSent",
     "PaymentReceived",
     "PlannedOutage",
+    "PrepaidMeterInstalled",
+    "PrepaymentCompleted",
     "RepairArchived",
+    "RepairRequested",
+    "SupplyPlanExtensionRequested",
+    "SupplyPlanNotified",
     "TheftDetected",
+    "UsageNatureChecked",
     "ViolationRecorded",
+    "VisitCompleted",
+    "VisitPlanned",
+    "VoltageMeasured",
     "event_instant",
     "parse_events",
 ]
@@ -150,6 +171,216 @@ class GradeNoticeSent(_EventBase):
     at: Instant
 
 
+# -- key accounts and service quality (RULES.md §5, §6) -------------------------------
+
+ApplicationDocument = Literal[
+    "mining_licence",
+    "project_approval",
+    "safety_chapter",
+    "preliminary_design",
+    "eia_approval",
+    "mine_manager_qualification",
+    "mine_manager_safety_qualification",
+    "safety_production_licence",
+    "coal_production_licence",
+    "business_licence",
+]
+"""Documents of a grade-1 important customer's application (KA-L1, source 004):
+采矿许可证, 项目核准, 安全专篇, 初步设计, 环评报告批复; and the six licences of a coal
+mine's capacity increase: 采矿许可证, 矿长资格证, 矿长安全资格证, 安全生产许可证,
+煤炭生产许可证, 工商营业执照."""
+
+
+class MeterReading(_EventBase):
+    """A (weekly) meter reading: kWh consumed from ``period_start`` to ``period_end``.
+
+    Both days are included; the daily average is ``kwh / days``. Used by KA-ANOM
+    (每周一次的抄读核对). ``at`` is when the meter was read, not before ``period_end``.
+    """
+
+    type: Literal["meter_reading"] = "meter_reading"
+    at: Instant
+    period_start: date
+    period_end: date
+    kwh: Kwh
+
+    @model_validator(mode="after")
+    def _period_ordered(self) -> MeterReading:
+        if self.period_end < self.period_start:
+            raise ValueError("period_end must not be before period_start")
+        if local_date(self.at) < self.period_end:
+            raise ValueError("a reading cannot be taken (at) before the end of its period")
+        return self
+
+
+class BusinessApplied(_EventBase):
+    """A new-installation / capacity-increase / change application accepted for review
+    (业扩报装受理), with the documents submitted (KA-L1)."""
+
+    type: Literal["business_applied"] = "business_applied"
+    at: Instant
+    business: Literal["new", "capacity_increase", "change"]
+    documents: frozenset[ApplicationDocument] = frozenset()
+
+
+class UsageNatureChecked(_EventBase):
+    """The yearly check of usage nature and ratio (用电性质、用电比例核查) was done (KA-NATURE)."""
+
+    type: Literal["usage_nature_checked"] = "usage_nature_checked"
+    at: Instant
+
+
+class VoltageMeasured(_EventBase):
+    """Supply voltage measured at the customer's receiving end (SQ-VOLT).
+
+    ``min_kv`` / ``max_kv`` are the lowest and highest values of the recording period
+    ending at ``at``; a spot reading gives the same value twice.
+    """
+
+    type: Literal["voltage_measured"] = "voltage_measured"
+    at: Instant
+    min_kv: Annotated[Decimal, Field(gt=0, allow_inf_nan=False)]
+    max_kv: Annotated[Decimal, Field(gt=0, allow_inf_nan=False)]
+
+    @model_validator(mode="after")
+    def _ordered(self) -> VoltageMeasured:
+        if self.max_kv < self.min_kv:
+            raise ValueError("max_kv must not be below min_kv")
+        return self
+
+
+class ConsumptionInvestigated(_EventBase):
+    """The investigation (情况调查) of the anomalous reading ``for_event`` is done (KA-ANOM)."""
+
+    type: Literal["consumption_investigated"] = "consumption_investigated"
+    at: Instant
+    for_event: Annotated[str, Field(min_length=1)]
+
+
+# -- callbacks and deadlines (RULES.md §3 SV-C-PREPAY, §4; docs/deadlines.md) ----------
+
+EventRef = Annotated[str, Field(min_length=1)]
+"""The id of another event of the same history (``for_event``)."""
+
+
+class RepairRequested(_EventBase):
+    """A fault-repair call (故障报修) received; starts the crew-arrival clock (SLA-ARRIVE)."""
+
+    type: Literal["repair_requested"] = "repair_requested"
+    at: Instant
+
+
+class CrewArrived(_EventBase):
+    """The repair crew arrived on site for the repair call ``for_event`` (SLA-ARRIVE)."""
+
+    type: Literal["crew_arrived"] = "crew_arrived"
+    at: Instant
+    for_event: EventRef
+
+
+class ContactReceived(_EventBase):
+    """An opinion, suggestion or enquiry that is not a complaint, e.g. from a deputy (CB-DEPUTY)."""
+
+    type: Literal["contact_received"] = "contact_received"
+    at: Instant
+    channel: Literal["phone", "letter", "visit", "other"]
+    reply_requested: bool = True
+
+
+class LetterReplySent(_EventBase):
+    """A reply letter (复函) sent for ``for_event`` (CB-LET-C/R, CB-DEPUTY; starts CB-ARCHIVE)."""
+
+    type: Literal["letter_reply_sent"] = "letter_reply_sent"
+    at: Instant
+    for_event: EventRef
+
+
+class VisitCompleted(_EventBase):
+    """A visit (走访) or symposium (座谈会) held with a large customer (CB-VISIT)."""
+
+    type: Literal["visit_completed"] = "visit_completed"
+    at: Instant
+    form: Literal["visit", "symposium"]
+
+
+class VisitPlanned(_EventBase):
+    """The customer was put in the visit/symposium plan of year ``for_year`` (CB-VISIT)."""
+
+    type: Literal["visit_planned"] = "visit_planned"
+    at: Instant
+    for_year: Annotated[int, Field(ge=1900, le=9999)]
+
+
+class OutageNoticeSent(_EventBase):
+    """Written or phone notice of the planned outage ``for_event`` delivered (PO-NOTICE)."""
+
+    type: Literal["outage_notice_sent"] = "outage_notice_sent"
+    at: Instant
+    for_event: EventRef
+    channel: Literal["phone", "letter"]
+
+
+class OutageSmsSent(_EventBase):
+    """SMS notice of the planned outage ``for_event`` sent (PO-NOTICE)."""
+
+    type: Literal["outage_sms_sent"] = "outage_sms_sent"
+    at: Instant
+    for_event: EventRef
+
+
+class ApplicationForwarded(_EventBase):
+    """The application ``for_event`` passed on from the supply station to marketing (SP-REPLY)."""
+
+    type: Literal["application_forwarded"] = "application_forwarded"
+    at: Instant
+    for_event: EventRef
+
+
+class SupplyPlanNotified(_EventBase):
+    """The formal supply-plan notice (供电方案通知书) sent, answering application ``for_event``."""
+
+    type: Literal["supply_plan_notified"] = "supply_plan_notified"
+    at: Instant
+    for_event: EventRef | None = None
+
+
+class SupplyPlanExtensionRequested(_EventBase):
+    """The customer asks to extend the supply plan ``for_event`` by ``months`` (SP-VALID).
+
+    ``months`` omitted asks for one full validity period, the most the source allows.
+    """
+
+    type: Literal["supply_plan_extension_requested"] = "supply_plan_extension_requested"
+    at: Instant
+    for_event: EventRef
+    months: Annotated[int, Field(gt=0)] | None = None
+
+
+class ConstructionStarted(_EventBase):
+    """The customer's receiving works started (受电工程开工) under supply plan ``for_event``."""
+
+    type: Literal["construction_started"] = "construction_started"
+    at: Instant
+    for_event: EventRef | None = None
+
+
+class PrepaymentCompleted(_EventBase):
+    """Prepayment of electricity charges (预收电费) completed (SV-C-PREPAY)."""
+
+    type: Literal["prepayment_completed"] = "prepayment_completed"
+    at: Instant
+    amount: Money | None = None
+    for_event: EventRef | None = None
+
+
+class PrepaidMeterInstalled(_EventBase):
+    """A prepaid meter (预付费电能表) installed for a low-voltage customer (SV-C-PREPAY)."""
+
+    type: Literal["prepaid_meter_installed"] = "prepaid_meter_installed"
+    at: Instant
+    for_event: EventRef | None = None
+
+
 Event = Annotated[
     Union[  # noqa: UP007 -- a discriminated union reads clearer as Union[...]
         BillIssued,
@@ -164,6 +395,25 @@ Event = Annotated[
         MonthlyConsumption,
         GradeOverride,
         GradeNoticeSent,
+        MeterReading,
+        BusinessApplied,
+        UsageNatureChecked,
+        VoltageMeasured,
+        ConsumptionInvestigated,
+        RepairRequested,
+        CrewArrived,
+        ContactReceived,
+        LetterReplySent,
+        VisitCompleted,
+        VisitPlanned,
+        OutageNoticeSent,
+        OutageSmsSent,
+        ApplicationForwarded,
+        SupplyPlanNotified,
+        SupplyPlanExtensionRequested,
+        ConstructionStarted,
+        PrepaymentCompleted,
+        PrepaidMeterInstalled,
     ],
     Field(discriminator="type"),
 ]
@@ -182,6 +432,25 @@ EventType = Literal[
     "monthly_consumption",
     "grade_override",
     "grade_notice_sent",
+    "meter_reading",
+    "business_applied",
+    "usage_nature_checked",
+    "voltage_measured",
+    "consumption_investigated",
+    "repair_requested",
+    "crew_arrived",
+    "contact_received",
+    "letter_reply_sent",
+    "visit_completed",
+    "visit_planned",
+    "outage_notice_sent",
+    "outage_sms_sent",
+    "application_forwarded",
+    "supply_plan_notified",
+    "supply_plan_extension_requested",
+    "construction_started",
+    "prepayment_completed",
+    "prepaid_meter_installed",
 ]
 
 _EVENTS: TypeAdapter[tuple[Event, ...]] = TypeAdapter(

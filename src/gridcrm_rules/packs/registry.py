@@ -28,6 +28,11 @@ BUILTIN_PACKS: Final[Mapping[str, str]] = MappingProxyType(
     {
         "credit": "credit.yaml",
         "credit_strict": "credit_strict.yaml",
+        "callbacks": "callbacks.yaml",
+        "credit_tasks": "credit_tasks.yaml",
+        "entitlements": "entitlements.yaml",
+        "key_accounts": "key_accounts.yaml",
+        "service_quality": "service_quality.yaml",
     }
 )
 """Built-in pack name -> data file under ``gridcrm_rules/packs/data``."""
@@ -54,7 +59,8 @@ def _entry_point_loader(ep: metadata.EntryPoint) -> Callable[[], PackSource]:
         src = read_pack(value, origin=f"entry point {ep.name} ({ep.value})")
         if src.spec.name != ep.name:
             raise PackNotFound(
-                f"entry point {ep.name!r} loads a pack named {src.spec.name!r}; the names must agree"
+                f"entry point {ep.name!r} loads a pack named {src.spec.name!r}; "
+                "the names must agree"
             )
         return src
 
