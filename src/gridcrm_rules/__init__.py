@@ -42,6 +42,19 @@ from .models import (
     parse_events,
 )
 from .packs import BUILTIN_PACKS, PackRegistry, PackSpec, read_pack
+from .population import (
+    RankedCustomer,
+    Sample,
+    TierAssignment,
+    assign_tiers,
+    callback_sample,
+    feedback_card_sample,
+    reward_draw,
+    service_order,
+    shedding_order,
+)
+from .quality import VoltageCheck, check_supply_voltage
+from .verify import VerificationReport, verify_engine
 
 try:
     __version__ = version("gridcrm-rules")
@@ -72,14 +85,27 @@ __all__ = [
     "PackNotFound",
     "PackRegistry",
     "PackSpec",
+    "RankedCustomer",
     "RuleHit",
+    "Sample",
     "Schedule",
     "Task",
+    "TierAssignment",
     "Trace",
+    "VerificationReport",
+    "VoltageCheck",
     "WorkingDayCalendar",
     "__version__",
+    "assign_tiers",
+    "callback_sample",
+    "check_supply_voltage",
     "fact",
+    "feedback_card_sample",
     "load_schedules",
     "parse_events",
     "read_pack",
+    "reward_draw",
+    "service_order",
+    "shedding_order",
+    "verify_engine",
 ]
