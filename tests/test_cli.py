@@ -63,7 +63,7 @@ def test_cli_test_with_strict_pack_fails_the_gap_scenarios(
     code = main(["test", "--pack", "credit_strict", str(CREDIT)])
     out = capsys.readouterr().out
     assert code == 1
-    assert "credit.grade: expected \"B\", got null" in out
+    assert 'credit.grade: expected "B", got null' in out
     assert "due_plus_one_month_equals_cutoff_is_gap.yaml" in out
 
 
@@ -77,7 +77,9 @@ def test_cli_test_on_an_empty_folder_is_a_failure(
 
 def test_cli_test_unknown_pack_names_the_known_ones(capsys: pytest.CaptureFixture[str]) -> None:
     """An unknown ``--pack`` fails each scenario with a message listing the known packs."""
-    code = main(["test", "--pack", "no_such_pack", str(CREDIT / "no_history_is_a_provisional.yaml")])
+    code = main(
+        ["test", "--pack", "no_such_pack", str(CREDIT / "no_history_is_a_provisional.yaml")]
+    )
     out = capsys.readouterr().out
     assert code == 1
     assert "no pack named 'no_such_pack'" in out

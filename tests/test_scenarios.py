@@ -78,3 +78,31 @@ def test_runner_builds_one_engine_per_pack_and_params_combination() -> None:
     assert runner.engine_for(default) is runner.engine_for(same)
     assert runner.engine_for(default) is not runner.engine_for(other)
     assert runner.engine_for(other).params["year_window"] == "calendar_year"
+
+
+def test_runner_reports_an_unknown_expectation_key(tmp_path: Path) -> None:
+    """A credit key that is neither a result field nor a fact is a failure, not a silent pass."""
+    path = tmp_path / "typo.yaml"
+    path.write_text(
+        "name: typo\nas_of: 2026-11-22T09:00:00+08:00\n"
+        "customer: {id: C1, category: residential, supply_voltage_kv: 0.22}\n"
+        "expect:\n  credit: {grade: A, arrears_amout: 0}\n",
+        encoding="utf-8",
+    )
+    (result,) = ScenarioRunner().run_path(path)
+    assert result.diffs == ("credit.arrears_amout: expected 0, but there is no such field",)
+
+
+def test_runner_wrong_error_substring_is_a_failure(tmp_path: Path) -> None:
+    """An expected error substring that does not occur reports the actual message."""
+    path = tmp_path / "err.yaml"
+    path.write_text(
+        "name: err\nas_of: 2026-11-22T09:00:00+08:00\n"
+        "customer: {id: C1, category: residental, supply_voltage_kv: 0.22}\n"
+        "expect: {error: duplicate}\n",
+        encoding="utf-8",
+    )
+    (result,) = ScenarioRunner().run_path(path)
+    assert not result.passed
+    assert result.diffs[0].startswith("expected an error containing 'duplicate', got: ")
+    assert "category" in result.diffs[0]

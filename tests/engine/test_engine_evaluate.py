@@ -28,7 +28,13 @@ def credit() -> gr.Engine:
 def bill(bid: str, due: str, amount: str = "100.00") -> dict[str, Any]:
     y, m = int(due[:4]), int(due[5:7])
     y, m = (y - 1, 12) if m == 1 else (y, m - 1)
-    return {"type": "bill_issued", "id": bid, "period": f"{y}-{m:02d}", "amount": amount, "due": due}
+    return {
+        "type": "bill_issued",
+        "id": bid,
+        "period": f"{y}-{m:02d}",
+        "amount": amount,
+        "due": due,
+    }
 
 
 def pay(pid: str, at: str, amount: str = "100.00", bill_id: str | None = None) -> dict[str, Any]:
@@ -37,7 +43,9 @@ def pay(pid: str, at: str, amount: str = "100.00", bill_id: str | None = None) -
 
 def test_default_engine_grades_credit(default_engine: gr.Engine) -> None:
     """``Engine.default()`` loads the built-in packs and grades theft within 3 years as D."""
-    d = default_engine.evaluate(CUSTOMER, [{"type": "theft_detected", "id": "t", "at": "2025-03-01"}], as_of=AS_OF)
+    d = default_engine.evaluate(
+        CUSTOMER, [{"type": "theft_detected", "id": "t", "at": "2025-03-01"}], as_of=AS_OF
+    )
     assert d.credit is not None
     assert (d.credit.grade, d.credit.rule_ids) == ("D", ("CR-D",))
     assert {p.name for p in default_engine.packs} >= {"credit"}
@@ -48,8 +56,12 @@ def test_evaluate_accepts_models_and_dicts(credit: gr.Engine) -> None:
     """A Customer model with event models gives the same decision as plain dicts."""
     from gridcrm_rules.models import TheftDetected
 
-    as_models = credit.evaluate(gr.Customer.model_validate(CUSTOMER), [TheftDetected(id="t", at="2025-03-01")], as_of=AS_OF)
-    as_dicts = credit.evaluate(CUSTOMER, [{"type": "theft_detected", "id": "t", "at": "2025-03-01"}], as_of=AS_OF)
+    as_models = credit.evaluate(
+        gr.Customer.model_validate(CUSTOMER), [TheftDetected(id="t", at="2025-03-01")], as_of=AS_OF
+    )
+    as_dicts = credit.evaluate(
+        CUSTOMER, [{"type": "theft_detected", "id": "t", "at": "2025-03-01"}], as_of=AS_OF
+    )
     assert as_models.model_dump(mode="json") == as_dicts.model_dump(mode="json")
 
 
@@ -65,7 +77,9 @@ def test_evaluate_accepts_models_and_dicts(credit: gr.Engine) -> None:
         (datetime(2027, 1, 3, 12, tzinfo=SHANGHAI), date(2026, 12, 31)),
     ],
 )
-def test_cutoff_is_last_day_of_previous_shanghai_month(credit: gr.Engine, as_of: Any, cutoff: date) -> None:
+def test_cutoff_is_last_day_of_previous_shanghai_month(
+    credit: gr.Engine, as_of: Any, cutoff: date
+) -> None:
     """截止上月: the cutoff is the last day of the month before as_of's Shanghai date."""
     assert credit.evaluate(CUSTOMER, [], as_of=as_of).trace.cutoff == cutoff
 
@@ -109,16 +123,40 @@ def test_bill_of_current_month_is_not_yet_known(credit: gr.Engine) -> None:
     """A bill for the month of as_of is known only once that month closes."""
     d = credit.evaluate(CUSTOMER, [bill("b", "2026-12-10")], as_of=AS_OF)
     assert d.trace.events_after_as_of == 1
-    assert d.credit is not None and d.credit.facts["billing_months"] == 0
+    assert d.credit is not None
+    assert d.credit.facts["billing_months"] == 0
 
 
 def test_payment_naming_a_bill_not_yet_known_at_as_of(credit: gr.Engine) -> None:
-    """Replaying at as_of a valid history where a payment names a bill issued later gives a decision."""
-    events = [bill("b-nov", "2026-12-10", "80.00"), pay("p-early", "2026-11-20T10:00:00+08:00", "80.00", "b-nov")]
+    """Replaying a history where a payment names a bill issued after as_of gives a decision."""
+    events = [
+        bill("b-nov", "2026-12-10", "80.00"),
+        pay("p-early", "2026-11-20T10:00:00+08:00", "80.00", "b-nov"),
+    ]
     d = credit.evaluate(CUSTOMER, events, as_of=AS_OF)
     assert d.credit is not None
     assert d.credit.grade == "A"
     assert d.credit.facts["unallocated_credit"] == Decimal("80.00")
+
+
+def test_payment_held_for_an_unknown_bill_does_not_settle_older_arrears(credit: gr.Engine) -> None:
+    """Money earmarked for a bill not yet issued stays credit; it does not clear older arrears."""
+    events = [
+        bill("b-old", "2026-08-31", "80.00"),
+        bill("b-nov", "2026-12-10", "80.00"),
+        pay("p-early", "2026-11-20T10:00:00+08:00", "80.00", "b-nov"),
+    ]
+    now = credit.evaluate(CUSTOMER, events, as_of=AS_OF).credit
+    assert now is not None
+    assert (now.grade, now.facts["arrears_amount"], now.facts["unallocated_credit"]) == (
+        "C",
+        Decimal("80.00"),
+        Decimal("80.00"),
+    )
+    later = credit.evaluate(CUSTOMER, events, as_of="2026-12-05T09:00:00+08:00").credit
+    assert later is not None
+    assert later.facts["unallocated_credit"] == 0
+    assert later.facts["oldest_unpaid_due"] == date(2026, 8, 31)
 
 
 def test_from_packs_with_custom_pack_file(fixtures_dir: Path) -> None:
@@ -146,7 +184,10 @@ def test_with_params_returns_a_new_engine(credit: gr.Engine) -> None:
 def test_with_params_keeps_earlier_overrides(credit: gr.Engine) -> None:
     """Chained ``with_params`` calls accumulate."""
     engine = credit.with_params(year_window="calendar_year").with_params(arrears_reading="amount")
-    assert (engine.params["year_window"], engine.params["arrears_reading"]) == ("calendar_year", "amount")
+    assert (engine.params["year_window"], engine.params["arrears_reading"]) == (
+        "calendar_year",
+        "amount",
+    )
 
 
 def test_params_property_is_a_copy(credit: gr.Engine) -> None:
@@ -158,7 +199,9 @@ def test_params_property_is_a_copy(credit: gr.Engine) -> None:
 
 def test_with_params_unknown_name_suggests(credit: gr.Engine) -> None:
     """An unknown parameter name is refused with a suggestion."""
-    with pytest.raises(PackError, match=r"unknown parameter 'year_windw' \(did you mean 'year_window'\?\)"):
+    with pytest.raises(
+        PackError, match=r"unknown parameter 'year_windw' \(did you mean 'year_window'\?\)"
+    ):
         credit.with_params(year_windw="calendar_year")
 
 
@@ -166,6 +209,31 @@ def test_with_params_value_outside_choices(credit: gr.Engine) -> None:
     """A value outside a parameter's choices is refused with 'expected ..., got ...'."""
     with pytest.raises(PackError, match=r"expected one of \['age', 'amount'\], got 'size'"):
         credit.with_params(arrears_reading="size")
+
+
+@pytest.mark.parametrize(("value", "steps"), [(2, 2), ("2", 2), (2.0, 2), (0.5, Decimal("0.5"))])
+def test_number_param_values_become_exact_numbers(
+    credit: gr.Engine, value: Any, steps: Any
+) -> None:
+    """A number parameter given as int, text or float is stored as an exact int/Decimal."""
+    stored = credit.with_params(override_max_steps=value).params["override_max_steps"]
+    assert stored == steps
+    assert not isinstance(stored, float)
+
+
+@pytest.mark.parametrize("value", ["two", True, Decimal("NaN")])
+def test_param_value_of_wrong_type_refused(credit: gr.Engine, value: Any) -> None:
+    """A parameter value of the wrong type is a PackError naming the parameter and the value."""
+    with pytest.raises(PackError, match=r"params -> override_max_steps") as info:
+        credit.with_params(override_max_steps=value)
+    assert f"expected number, got {value!r}" in str(info.value)
+
+
+@pytest.mark.parametrize("param", ["override_max_steps", "override_theft_d_locked"])
+def test_param_value_none_refused(credit: gr.Engine, param: str) -> None:
+    """None is not a value of a (non-nullable) number or bool parameter: refused at build time."""
+    with pytest.raises(PackError, match=rf"params -> {param}"):
+        credit.with_params(**{param: None})
 
 
 def test_engine_has_no_mutable_attributes(credit: gr.Engine) -> None:
@@ -179,7 +247,14 @@ def _history(i: int) -> list[dict[str, Any]]:
         bill(f"b{i}a", "2026-08-31", "123.45"),
         bill(f"b{i}b", "2026-09-30", "10.00"),
         pay(f"p{i}", "2026-09-15T10:00:00+08:00", "50.00", f"b{i}b"),
-        {"type": "grade_override", "id": f"o{i}", "at": "2026-11-02", "by": "kam", "to_grade": "B", "reason": "r"},
+        {
+            "type": "grade_override",
+            "id": f"o{i}",
+            "at": "2026-11-02",
+            "by": "kam",
+            "to_grade": "B",
+            "reason": "r",
+        },
     ]
 
 
@@ -189,14 +264,21 @@ def test_thread_safety_identical_dumps() -> None:
     inputs = [({**CUSTOMER, "id": f"C{i % 5}"}, _history(i % 5)) for i in range(200)]
     serial = [engine.evaluate(c, e, as_of=AS_OF).model_dump(mode="json") for c, e in inputs]
     with ThreadPoolExecutor(max_workers=8) as pool:
-        parallel = list(pool.map(lambda ce: engine.evaluate(ce[0], ce[1], as_of=AS_OF).model_dump(mode="json"), inputs))
+        parallel = list(
+            pool.map(
+                lambda ce: engine.evaluate(ce[0], ce[1], as_of=AS_OF).model_dump(mode="json"),
+                inputs,
+            )
+        )
     assert parallel == serial
     assert {d["credit"]["grade"] for d in serial} == {"B"}
 
 
 def test_explain_mentions_clause_and_fact_values(credit: gr.Engine) -> None:
     """``explain()`` names the grade, the clause id, its document and the fact values read."""
-    d = credit.evaluate(CUSTOMER, [{"type": "theft_detected", "id": "t", "at": "2025-03-01"}], as_of=AS_OF)
+    d = credit.evaluate(
+        CUSTOMER, [{"type": "theft_detected", "id": "t", "at": "2025-03-01"}], as_of=AS_OF
+    )
     text = d.explain()
     assert "Credit grade: D  by CR-D" in text
     assert "rule CR-D (clause CR-D) [000_00d757a177b389d7.txt]" in text
@@ -210,7 +292,14 @@ def test_explain_shows_override_trail(credit: gr.Engine) -> None:
     events = [
         bill("b1", "2026-03-15"),
         pay("p1", "2026-03-20", "100.00"),
-        {"type": "grade_override", "id": "o1", "at": "2026-11-10", "by": "kam07", "to_grade": "A", "reason": "anchor client"},
+        {
+            "type": "grade_override",
+            "id": "o1",
+            "at": "2026-11-10",
+            "by": "kam07",
+            "to_grade": "A",
+            "reason": "anchor client",
+        },
     ]
     text = credit.evaluate(CUSTOMER, events, as_of=AS_OF).explain()
     assert "Credit grade: A" in text
@@ -220,7 +309,11 @@ def test_explain_shows_override_trail(credit: gr.Engine) -> None:
 
 def test_repr_html_contains_grade_and_escapes(credit: gr.Engine) -> None:
     """The notebook view is HTML with the grade, and customer text is escaped."""
-    d = credit.evaluate({**CUSTOMER, "id": "<C&1>"}, [{"type": "theft_detected", "id": "t", "at": "2025-03-01"}], as_of=AS_OF)
+    d = credit.evaluate(
+        {**CUSTOMER, "id": "<C&1>"},
+        [{"type": "theft_detected", "id": "t", "at": "2025-03-01"}],
+        as_of=AS_OF,
+    )
     html = d._repr_html_()
     assert html.startswith("<div>")
     assert "Credit grade <strong>D</strong> (CR-D)" in html
@@ -244,4 +337,5 @@ def test_decision_json_round_trip(credit: gr.Engine) -> None:
     d = credit.evaluate(CUSTOMER, _history(1), as_of=AS_OF)
     again = gr.Decision.model_validate(d.model_dump(mode="json"))
     assert again.model_dump(mode="json") == d.model_dump(mode="json")
-    assert again.credit is not None and again.credit.grade == "B"
+    assert again.credit is not None
+    assert again.credit.grade == "B"

@@ -10,11 +10,18 @@ import gridcrm_rules as gr
 from gridcrm_rules.errors import EvaluationError
 
 AS_OF = "2026-11-22T09:00:00+08:00"
-HV_DEDICATED = {"id": "C1", "category": "dedicated_transformer", "supply_voltage_kv": "35", "transformer_kva": "630"}
+HV_DEDICATED = {
+    "id": "C1",
+    "category": "dedicated_transformer",
+    "supply_voltage_kv": "35",
+    "transformer_kva": "630",
+}
 LV_RESIDENTIAL = {"id": "C2", "category": "residential", "supply_voltage_kv": "0.22"}
 
 
-def pack(policy: str, rules: list[dict[str, Any]], default: dict[str, Any] | None = None) -> dict[str, Any]:
+def pack(
+    policy: str, rules: list[dict[str, Any]], default: dict[str, Any] | None = None
+) -> dict[str, Any]:
     return {
         "name": f"hp_{policy}",
         "version": "0.1.0",
@@ -30,13 +37,30 @@ def pack(policy: str, rules: list[dict[str, Any]], default: dict[str, Any] | Non
 
 
 RULES = [
-    {"id": "HV", "when": "customer.supply_voltage_kv >= 10", "outputs": {"level": "hv"}, "priority": 1},
-    {"id": "DED", "when": 'customer.category == "dedicated_transformer"', "outputs": {"level": "ded"}, "priority": 5},
-    {"id": "BIG", "when": "customer.transformer_kva is not None and customer.transformer_kva >= 500", "outputs": {"level": "big"}, "priority": 5},
+    {
+        "id": "HV",
+        "when": "customer.supply_voltage_kv >= 10",
+        "outputs": {"level": "hv"},
+        "priority": 1,
+    },
+    {
+        "id": "DED",
+        "when": 'customer.category == "dedicated_transformer"',
+        "outputs": {"level": "ded"},
+        "priority": 5,
+    },
+    {
+        "id": "BIG",
+        "when": "customer.transformer_kva is not None and customer.transformer_kva >= 500",
+        "outputs": {"level": "big"},
+        "priority": 5,
+    },
 ]
 
 
-def outcome(policy: str, customer: dict[str, Any], rules: list[dict[str, Any]] = RULES, **kw: Any) -> gr.DecisionOutcome:
+def outcome(
+    policy: str, customer: dict[str, Any], rules: list[dict[str, Any]] = RULES, **kw: Any
+) -> gr.DecisionOutcome:
     engine = gr.Engine.from_packs([pack(policy, rules, **kw)])
     return engine.evaluate(customer, [], as_of=AS_OF).outcomes["tier"]
 
@@ -95,7 +119,13 @@ def test_collect_with_no_match() -> None:
 
 def test_bare_customer_field_names_are_accepted() -> None:
     """Customer fields may be written bare (``category``) where unambiguous."""
-    rules = [{"id": "RES", "when": 'category == "residential" and supply_voltage_kv < 1', "outputs": {"level": "res"}}]
+    rules = [
+        {
+            "id": "RES",
+            "when": 'category == "residential" and supply_voltage_kv < 1',
+            "outputs": {"level": "res"},
+        }
+    ]
     assert outcome("first", LV_RESIDENTIAL, rules).rule_ids == ("RES",)
 
 
@@ -109,7 +139,9 @@ def test_rule_reads_are_canonical_customer_keys() -> None:
 
 def test_evaluation_error_names_pack_decision_and_rule() -> None:
     """A rule failing at run time raises EvaluationError located at pack -> decision -> rule."""
-    rules = [{"id": "KVA", "when": "customer.transformer_kva * 2 > 100", "outputs": {"level": "big"}}]
+    rules = [
+        {"id": "KVA", "when": "customer.transformer_kva * 2 > 100", "outputs": {"level": "big"}}
+    ]
     with pytest.raises(EvaluationError) as info:
         outcome("first", LV_RESIDENTIAL, rules)
     assert info.value.loc == ("hp_first", "tier", "KVA")
@@ -140,7 +172,9 @@ def test_effective_dates_are_honoured(effective: dict[str, str], as_of: str, fir
 
 def test_effective_to_before_from_refused() -> None:
     """A rule whose effective_to precedes effective_from is refused at load."""
-    rules = [{"id": "R", "when": "True", "effective_from": "2026-12-01", "effective_to": "2026-11-01"}]
+    rules = [
+        {"id": "R", "when": "True", "effective_from": "2026-12-01", "effective_to": "2026-11-01"}
+    ]
     with pytest.raises(gr.PackError, match="effective_to is before effective_from"):
         gr.Engine.from_packs([pack("first", rules)])
 

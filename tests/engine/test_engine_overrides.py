@@ -13,16 +13,46 @@ AS_OF = "2026-11-22T09:00:00+08:00"
 CUSTOMER = {"id": "C1", "category": "lv_commercial", "supply_voltage_kv": "0.38"}
 
 LATE_B = [
-    {"type": "bill_issued", "id": "b1", "period": "2026-02", "amount": "100.00", "due": "2026-03-15"},
+    {
+        "type": "bill_issued",
+        "id": "b1",
+        "period": "2026-02",
+        "amount": "100.00",
+        "due": "2026-03-15",
+    },
     {"type": "payment_received", "id": "p1", "at": "2026-03-16", "amount": "100.00"},
 ]
-C_ARREARS = [{"type": "bill_issued", "id": "b1", "period": "2026-07", "amount": "300.00", "due": "2026-08-31"}]
-D_ARREARS = [{"type": "bill_issued", "id": "b1", "period": "2026-07", "amount": "300.00", "due": "2026-08-30"}]
+C_ARREARS = [
+    {
+        "type": "bill_issued",
+        "id": "b1",
+        "period": "2026-07",
+        "amount": "300.00",
+        "due": "2026-08-31",
+    }
+]
+D_ARREARS = [
+    {
+        "type": "bill_issued",
+        "id": "b1",
+        "period": "2026-07",
+        "amount": "300.00",
+        "due": "2026-08-30",
+    }
+]
 D_THEFT = [{"type": "theft_detected", "id": "t1", "at": "2026-01-05"}]
 
 
 def override(oid: str, at: str, to: str, expires: str | None = None) -> dict[str, Any]:
-    return {"type": "grade_override", "id": oid, "at": at, "by": "kam01", "to_grade": to, "reason": "r", "expires": expires}
+    return {
+        "type": "grade_override",
+        "id": oid,
+        "at": at,
+        "by": "kam01",
+        "to_grade": to,
+        "reason": "r",
+        "expires": expires,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +77,13 @@ def test_one_step_up_applied(engine: gr.Engine) -> None:
     c = credit(engine, [*LATE_B, override("o1", "2026-11-10", "A")])
     assert (c.grade, c.computed_grade) == ("A", "B")
     (rec,) = c.overrides
-    assert (rec.status, rec.from_grade, rec.to_grade, rec.by, rec.detail) == ("applied", "B", "A", "kam01", None)
+    assert (rec.status, rec.from_grade, rec.to_grade, rec.by, rec.detail) == (
+        "applied",
+        "B",
+        "A",
+        "kam01",
+        None,
+    )
 
 
 def test_one_step_down_applied(engine: gr.Engine) -> None:
@@ -67,7 +103,9 @@ def test_two_steps_refused(engine: gr.Engine) -> None:
 
 def test_two_steps_allowed_with_more_authority(engine: gr.Engine) -> None:
     """Raising ``override_max_steps`` to 2 lets C -> A through."""
-    c = credit(engine.with_params(override_max_steps=2), [*C_ARREARS, override("o1", "2026-11-10", "A")])
+    c = credit(
+        engine.with_params(override_max_steps=2), [*C_ARREARS, override("o1", "2026-11-10", "A")]
+    )
     assert (c.grade, c.overrides[0].status) == ("A", "applied")
 
 
@@ -81,7 +119,10 @@ def test_theft_d_refused(engine: gr.Engine) -> None:
 
 def test_theft_d_unlocked_by_param(engine: gr.Engine) -> None:
     """With ``override_theft_d_locked: false`` a theft D can be moved one step."""
-    c = credit(engine.with_params(override_theft_d_locked=False), [*D_THEFT, override("o1", "2026-11-10", "C")])
+    c = credit(
+        engine.with_params(override_theft_d_locked=False),
+        [*D_THEFT, override("o1", "2026-11-10", "C")],
+    )
     assert (c.grade, c.overrides[0].status) == ("C", "applied")
 
 
@@ -100,13 +141,17 @@ def test_expired_override_ignored(engine: gr.Engine) -> None:
 
 def test_unexpired_override_applies(engine: gr.Engine) -> None:
     """An override expiring one second after as_of still applies."""
-    c = credit(engine, [*LATE_B, override("o1", "2026-06-01", "A", expires="2026-11-22T09:00:01+08:00")])
+    c = credit(
+        engine, [*LATE_B, override("o1", "2026-06-01", "A", expires="2026-11-22T09:00:01+08:00")]
+    )
     assert (c.grade, c.overrides[0].status) == ("A", "applied")
 
 
 def test_later_override_supersedes_earlier(engine: gr.Engine) -> None:
     """Of two valid overrides the later wins; the earlier is marked superseded by it."""
-    c = credit(engine, [*LATE_B, override("o2", "2026-11-10", "C"), override("o1", "2026-11-01", "A")])
+    c = credit(
+        engine, [*LATE_B, override("o2", "2026-11-10", "C"), override("o1", "2026-11-01", "A")]
+    )
     assert (c.grade, c.computed_grade) == ("C", "B")
     statuses = {r.event_id: (r.status, r.detail) for r in c.overrides}
     assert statuses == {"o1": ("superseded", "superseded by o2"), "o2": ("applied", None)}
@@ -115,14 +160,18 @@ def test_later_override_supersedes_earlier(engine: gr.Engine) -> None:
 
 def test_refused_later_override_leaves_earlier_applied(engine: gr.Engine) -> None:
     """A later override that is refused does not supersede the earlier applied one."""
-    c = credit(engine, [*LATE_B, override("o1", "2026-11-01", "A"), override("o2", "2026-11-10", "D")])
+    c = credit(
+        engine, [*LATE_B, override("o1", "2026-11-01", "A"), override("o2", "2026-11-10", "D")]
+    )
     assert c.grade == "A"
     assert {r.event_id: r.status for r in c.overrides} == {"o1": "applied", "o2": "refused"}
 
 
 def test_same_instant_overrides_ordered_by_id(engine: gr.Engine) -> None:
     """Overrides at the same instant are taken in id order: the larger id wins."""
-    c = credit(engine, [*LATE_B, override("o-b", "2026-11-10", "C"), override("o-a", "2026-11-10", "A")])
+    c = credit(
+        engine, [*LATE_B, override("o-b", "2026-11-10", "C"), override("o-a", "2026-11-10", "A")]
+    )
     assert c.grade == "C"
 
 
@@ -136,7 +185,13 @@ def test_override_of_ungraded_customer_refused() -> None:
     """In the strict pack an ungraded (GAP) customer cannot be given a grade by override."""
     strict = gr.Engine.from_packs(["credit_strict"])
     events = [
-        {"type": "bill_issued", "id": "b1", "period": "2026-09", "amount": "10.00", "due": "2026-10-20"},
+        {
+            "type": "bill_issued",
+            "id": "b1",
+            "period": "2026-09",
+            "amount": "10.00",
+            "due": "2026-10-20",
+        },
         override("o1", "2026-11-10", "B"),
     ]
     c = strict.evaluate(CUSTOMER, events, as_of=AS_OF).credit

@@ -16,7 +16,8 @@ SCHEMA = {
     "oldest_unpaid_due": Binding("oldest_unpaid_due", DATE.or_none()),
     "cutoff": Binding("cutoff", DATE),
     "customer.category": Binding(
-        "customer.category", Type.enum("dedicated_transformer", "lv_commercial", "residential", "other")
+        "customer.category",
+        Type.enum("dedicated_transformer", "lv_commercial", "residential", "other"),
     ),
     "customer.usage_nature": Binding("customer.usage_nature", STR.or_none()),
     "customer.transformer_kva": Binding("customer.transformer_kva", NUMBER.or_none()),

@@ -68,7 +68,8 @@ def test_syntax_error_reports_a_column() -> None:
     record = refused("a and (b or").record
     assert record.type == "syntax"
     assert record.msg.startswith("invalid syntax")
-    assert record.column is not None and 0 <= record.column <= len("a and (b or")
+    assert record.column is not None
+    assert 0 <= record.column <= len("a and (b or")
     assert record.render().endswith("^")
 
 
@@ -126,7 +127,8 @@ def test_whitelisted_forms_parse_to_ir() -> None:
         'not a and (customer.category in ("residential", "other") or 1 < x <= 3) '
         "and y is not None and (min(x, 2) if z else -1.5) > 0"
     )
-    assert isinstance(node, ir.BoolOp) and node.op == "and"
+    assert isinstance(node, ir.BoolOp)
+    assert node.op == "and"
     kinds = {type(n).__name__ for n in ir.walk(node)}
     assert kinds >= {"Not", "In", "Compare", "IsNone", "IfExp", "Call", "Name", "Const"}
     names = {n.name for n in ir.walk(node) if isinstance(n, ir.Name)}

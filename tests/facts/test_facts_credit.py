@@ -34,7 +34,13 @@ def facts(
 def bill(bid: str, due: str, amount: str = "100.00") -> dict[str, Any]:
     y, m = int(due[:4]), int(due[5:7])
     y, m = (y - 1, 12) if m == 1 else (y, m - 1)
-    return {"type": "bill_issued", "id": bid, "period": f"{y}-{m:02d}", "amount": amount, "due": due}
+    return {
+        "type": "bill_issued",
+        "id": bid,
+        "period": f"{y}-{m:02d}",
+        "amount": amount,
+        "due": due,
+    }
 
 
 def pay(pid: str, at: str, amount: str = "100.00", bill_id: str | None = None) -> dict[str, Any]:
@@ -52,7 +58,8 @@ def test_declared_fact_types() -> None:
     t = CREDIT_FACTS.provides
     assert t["theft_or_violation_3y"].kind is Kind.BOOL
     assert t["arrears_amount"].kind is Kind.NUMBER
-    assert t["oldest_unpaid_due"].kind is Kind.DATE and t["oldest_unpaid_due"].nullable
+    assert t["oldest_unpaid_due"].kind is Kind.DATE
+    assert t["oldest_unpaid_due"].nullable
 
 
 def test_empty_history_facts() -> None:
@@ -76,15 +83,21 @@ def test_empty_history_facts() -> None:
 )
 def test_theft_window_is_three_years_inclusive(at: str, inside: bool) -> None:
     """Theft counts from as_of - 3 years (inclusive, by Shanghai date) up to as_of."""
-    assert facts([{"type": "theft_detected", "id": "t", "at": at}])["theft_or_violation_3y"] is inside
+    assert (
+        facts([{"type": "theft_detected", "id": "t", "at": at}])["theft_or_violation_3y"] is inside
+    )
 
 
 def test_three_year_window_clamps_on_leap_day() -> None:
     """From 2027-02-28 the window starts on 2024-02-28 (3 years back from a non-leap date)."""
     as_of = to_aware("2027-02-28T09:00:00+08:00")
     cutoff = date(2027, 1, 31)
-    on = facts([{"type": "violation_recorded", "id": "v", "at": "2024-02-28"}], as_of=as_of, cutoff=cutoff)
-    before = facts([{"type": "violation_recorded", "id": "v", "at": "2024-02-27"}], as_of=as_of, cutoff=cutoff)
+    on = facts(
+        [{"type": "violation_recorded", "id": "v", "at": "2024-02-28"}], as_of=as_of, cutoff=cutoff
+    )
+    before = facts(
+        [{"type": "violation_recorded", "id": "v", "at": "2024-02-27"}], as_of=as_of, cutoff=cutoff
+    )
     assert on["theft_or_violation_3y"] is True
     assert before["theft_or_violation_3y"] is False
 
@@ -112,7 +125,9 @@ def test_last_offence_is_the_latest_inside_the_window() -> None:
         ("2026-10-31", False, False),
     ],
 )
-def test_arrears_age_boundaries_with_month_end_clamping(due: str, over_1m: bool, over_2m: bool) -> None:
+def test_arrears_age_boundaries_with_month_end_clamping(
+    due: str, over_1m: bool, over_2m: bool
+) -> None:
     """``due + n months < cutoff`` with relativedelta clamping decides over 1 and 2 months."""
     f = facts([bill("b1", due)])
     assert (f["arrears_over_1m"], f["arrears_over_2m"]) == (over_1m, over_2m)
@@ -171,8 +186,12 @@ def test_zero_amount_bill_is_never_late() -> None:
 
 
 def test_amount_reading_compares_with_average_window_bill() -> None:
-    """Under the amount reading, arrears over 1x / 2x the average window bill are over 1 / 2 months."""
-    events = [bill("b1", "2026-09-15", "100.00"), bill("b2", "2026-10-15", "500.00"), pay("p1", "2026-09-15", "100.00", "b1")]
+    """Amount reading: arrears over 1x / 2x the average window bill are over 1 / 2 months."""
+    events = [
+        bill("b1", "2026-09-15", "100.00"),
+        bill("b2", "2026-10-15", "500.00"),
+        pay("p1", "2026-09-15", "100.00", "b1"),
+    ]
     f = facts(events, arrears_reading="amount")
     assert (f["arrears_over_1m"], f["arrears_over_2m"]) == (True, False)
     g = facts(events, arrears_reading="age")
@@ -181,7 +200,11 @@ def test_amount_reading_compares_with_average_window_bill() -> None:
 
 def test_amount_reading_equal_to_average_is_not_over() -> None:
     """超过 excludes equality: arrears equal to the average bill are not over one month."""
-    events = [bill("b1", "2026-09-15", "100.00"), bill("b2", "2026-10-15", "100.00"), pay("p1", "2026-09-15", "100.00")]
+    events = [
+        bill("b1", "2026-09-15", "100.00"),
+        bill("b2", "2026-10-15", "100.00"),
+        pay("p1", "2026-09-15", "100.00"),
+    ]
     f = facts(events, arrears_reading="amount")
     assert f["arrears_amount"] == Decimal("100.00")
     assert f["arrears_over_1m"] is False
@@ -190,10 +213,24 @@ def test_amount_reading_equal_to_average_is_not_over() -> None:
 def test_billing_months_count_distinct_periods() -> None:
     """Two bills of one period are one billing month; provisional below 12."""
     events = [
-        {"type": "bill_issued", "id": f"b{i}", "period": f"2025-{i:02d}", "amount": "1.00", "due": f"2025-{i:02d}-28"}
+        {
+            "type": "bill_issued",
+            "id": f"b{i}",
+            "period": f"2025-{i:02d}",
+            "amount": "1.00",
+            "due": f"2025-{i:02d}-28",
+        }
         for i in range(1, 13)
     ]
-    events.append({"type": "bill_issued", "id": "extra", "period": "2025-12", "amount": "1.00", "due": "2025-12-28"})
+    events.append(
+        {
+            "type": "bill_issued",
+            "id": "extra",
+            "period": "2025-12",
+            "amount": "1.00",
+            "due": "2025-12-28",
+        }
+    )
     f = facts([*events, pay("p", "2024-12-01", "13.00")])
     assert f["billing_months"] == 12
     assert f["provisional"] is False
@@ -203,7 +240,9 @@ def test_bad_param_value_is_a_clear_error() -> None:
     """An unknown reading is refused with 'expected ..., got ...' wording."""
     with pytest.raises(ValueError, match=r"expected 'age' or 'amount', got 'size'"):
         facts([bill("b1", "2026-08-15")], arrears_reading="size")
-    with pytest.raises(ValueError, match=r"expected 'rolling_12m' or 'calendar_year', got 'fiscal'"):
+    with pytest.raises(
+        ValueError, match=r"expected 'rolling_12m' or 'calendar_year', got 'fiscal'"
+    ):
         facts([], year_window="fiscal")
 
 

@@ -26,7 +26,10 @@ def shanghai(text: str) -> datetime:
 
 def test_unnamed_payment_settles_oldest_bill_first() -> None:
     """An unnamed payment goes to the bill with the earliest due date, whatever the input order."""
-    s = settle([bill("b2", "2026-09-15", "100"), bill("b1", "2026-08-15", "100")], [pay("p1", "2026-09-01", "100")])
+    s = settle(
+        [bill("b2", "2026-09-15", "100"), bill("b1", "2026-08-15", "100")],
+        [pay("p1", "2026-09-01", "100")],
+    )
     assert s.allocations == (Allocation("p1", "b1", Decimal("100"), shanghai("2026-09-01T00:00")),)
     assert s.unallocated == 0
     assert [b.id for b in s.bills] == ["b1", "b2"]
@@ -35,10 +38,17 @@ def test_unnamed_payment_settles_oldest_bill_first() -> None:
 def test_named_payment_goes_to_its_bill_first_then_fifo() -> None:
     """A named payment fills its bill, and the rest goes oldest-first."""
     s = settle(
-        [bill("b1", "2026-08-15", "100"), bill("b2", "2026-09-15", "100"), bill("b3", "2026-10-15", "100")],
+        [
+            bill("b1", "2026-08-15", "100"),
+            bill("b2", "2026-09-15", "100"),
+            bill("b3", "2026-10-15", "100"),
+        ],
         [pay("p1", "2026-10-01", "150", bill_id="b3")],
     )
-    assert [(a.bill_id, a.amount) for a in s.allocations] == [("b3", Decimal("100")), ("b1", Decimal("50"))]
+    assert [(a.bill_id, a.amount) for a in s.allocations] == [
+        ("b3", Decimal("100")),
+        ("b1", Decimal("50")),
+    ]
     assert s.unallocated == 0
 
 
@@ -46,7 +56,10 @@ def test_named_payment_for_a_settled_bill_falls_back_to_fifo() -> None:
     """Money naming an already-paid bill is not lost: it settles the oldest open bill."""
     s = settle(
         [bill("b1", "2026-08-15", "100"), bill("b2", "2026-09-15", "100")],
-        [pay("p1", "2026-08-10", "100", bill_id="b1"), pay("p2", "2026-09-10", "100", bill_id="b1")],
+        [
+            pay("p1", "2026-08-10", "100", bill_id="b1"),
+            pay("p2", "2026-09-10", "100", bill_id="b1"),
+        ],
     )
     assert [(a.payment_id, a.bill_id) for a in s.allocations] == [("p1", "b1"), ("p2", "b2")]
 
@@ -59,14 +72,20 @@ def test_overpayment_leaves_unallocated_credit() -> None:
 
 
 def test_credit_from_earlier_overpayment_is_not_carried_to_later_bills() -> None:
-    """Each payment is allocated when made; leftover credit stays unallocated (documented behaviour)."""
-    s = settle([bill("b1", "2026-08-15", "100"), bill("b2", "2026-09-15", "100")], [pay("p1", "2026-07-01", "250")])
-    assert [(a.bill_id, a.amount) for a in s.allocations] == [("b1", Decimal("100")), ("b2", Decimal("100"))]
+    """Each payment is allocated when made; leftover credit stays unallocated."""
+    s = settle(
+        [bill("b1", "2026-08-15", "100"), bill("b2", "2026-09-15", "100")],
+        [pay("p1", "2026-07-01", "250")],
+    )
+    assert [(a.bill_id, a.amount) for a in s.allocations] == [
+        ("b1", Decimal("100")),
+        ("b2", Decimal("100")),
+    ]
     assert s.unallocated == Decimal("50")
 
 
 def test_payments_applied_in_time_order_ties_by_id() -> None:
-    """Payments at the same instant are applied in id order, bills with the same due in (period, id) order."""
+    """Same-instant payments apply in id order; same-due bills settle in (period, id) order."""
     s = settle(
         [bill("bb", "2026-08-15", "100", "2026-07"), bill("ba", "2026-08-15", "100", "2026-07")],
         [pay("p2", "2026-08-01", "100"), pay("p1", "2026-08-01", "60")],
@@ -79,9 +98,12 @@ def test_payments_applied_in_time_order_ties_by_id() -> None:
 
 
 def test_bills_with_same_due_ordered_by_period_before_id() -> None:
-    """With equal due dates the older billing period is settled first, even if its id sorts later."""
+    """With equal due dates the older billing period is settled first, whatever the ids."""
     s = settle(
-        [bill("a-new", "2026-08-15", "100", "2026-07"), bill("z-old", "2026-08-15", "100", "2026-06")],
+        [
+            bill("a-new", "2026-08-15", "100", "2026-07"),
+            bill("z-old", "2026-08-15", "100", "2026-06"),
+        ],
         [pay("p1", "2026-08-01", "100")],
     )
     assert s.allocations[0].bill_id == "z-old"
@@ -101,7 +123,10 @@ def test_paid_by_counts_only_payments_up_to_the_instant() -> None:
     """``paid_by`` sums the allocations made at or before an instant (inclusive)."""
     s = settle(
         [bill("b1", "2026-08-15", "100")],
-        [pay("p1", "2026-08-10T10:00:00+08:00", "40"), pay("p2", "2026-08-20T10:00:00+08:00", "60")],
+        [
+            pay("p1", "2026-08-10T10:00:00+08:00", "40"),
+            pay("p2", "2026-08-20T10:00:00+08:00", "60"),
+        ],
     )
     assert s.paid_by("b1", shanghai("2026-08-10T09:59:59")) == 0
     assert s.paid_by("b1", shanghai("2026-08-10T10:00:00")) == Decimal("40")
@@ -127,3 +152,16 @@ def test_settle_refuses_a_payment_naming_a_missing_bill() -> None:
     """Called directly with an inconsistent history, settle raises UnknownBill naming both ids."""
     with pytest.raises(UnknownBill, match=r"'p1' names bill 'b9'"):
         settle([bill("b1", "2026-08-15", "100")], [pay("p1", "2026-08-10", "1", bill_id="b9")])
+
+
+def test_settle_can_hold_a_payment_for_a_bill_not_given() -> None:
+    """With ``unknown_bill="hold"`` money naming an absent bill is kept whole as credit."""
+    s = settle(
+        [bill("b1", "2026-08-15", "100")],
+        [pay("p1", "2026-08-10", "60", bill_id="b9"), pay("p2", "2026-08-11", "30")],
+        unknown_bill="hold",
+    )
+    assert [(a.payment_id, a.bill_id, a.amount) for a in s.allocations] == [
+        ("p2", "b1", Decimal("30"))
+    ]
+    assert s.unallocated == Decimal("60")

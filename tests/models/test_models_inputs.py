@@ -75,7 +75,15 @@ def test_negative_amount_refused_with_path() -> None:
     """A negative bill amount is refused, naming position, event type and field."""
     with pytest.raises(ValidationError) as info:
         parse_events(
-            [{"type": "bill_issued", "id": "b1", "period": "2026-04", "amount": "-1", "due": "2026-05-15"}]
+            [
+                {
+                    "type": "bill_issued",
+                    "id": "b1",
+                    "period": "2026-04",
+                    "amount": "-1",
+                    "due": "2026-05-15",
+                }
+            ]
         )
     assert _locs(info.value) == [(0, "bill_issued", "amount")]
 
@@ -161,7 +169,17 @@ def test_duplicate_event_ids_refused_with_both_positions() -> None:
 def test_payment_naming_unknown_bill_refused() -> None:
     """A payment whose ``bill_id`` is not in the history is refused on that field."""
     with pytest.raises(ValidationError) as info:
-        parse_events([{"type": "payment_received", "id": "p1", "at": "2026-05-01", "amount": "1", "bill_id": "b9"}])
+        parse_events(
+            [
+                {
+                    "type": "payment_received",
+                    "id": "p1",
+                    "at": "2026-05-01",
+                    "amount": "1",
+                    "bill_id": "b9",
+                }
+            ]
+        )
     (error,) = info.value.errors()
     assert error["loc"] == (0, "bill_id")
     assert "'b9'" in error["msg"]
@@ -218,7 +236,10 @@ def test_customer_strips_whitespace_and_coerces_voltage() -> None:
 def test_parse_events_accepts_models_and_dicts() -> None:
     """A history may mix event models and dicts; the result is typed models in order."""
     events = parse_events(
-        [TheftDetected(id="t1", at="2026-05-01"), {"type": "theft_detected", "id": "t2", "at": "2026-05-02"}]
+        [
+            TheftDetected(id="t1", at="2026-05-01"),
+            {"type": "theft_detected", "id": "t2", "at": "2026-05-02"},
+        ]
     )
     assert [type(e).__name__ for e in events] == ["TheftDetected", "TheftDetected"]
     assert [e.id for e in events] == ["t1", "t2"]
@@ -235,3 +256,40 @@ def test_customer_json_schema_forbids_extra_fields() -> None:
     schema = Customer.model_json_schema()
     assert schema["additionalProperties"] is False
     assert "supply_voltage_kv" in schema["required"]
+
+
+def test_blank_customer_id_refused() -> None:
+    """An id of only spaces is stripped to empty and refused."""
+    with pytest.raises(ValidationError) as info:
+        Customer.model_validate({**CUSTOMER, "id": "   "})
+    assert _locs(info.value) == [("id",)]
+
+
+def test_float_with_binary_drift_is_not_money() -> None:
+    """0.1 + 0.2 as a float is not a two-decimal amount: refused instead of rounded."""
+    with pytest.raises(ValidationError, match="decimal places"):
+        PaymentReceived(id="p1", at="2026-05-01", amount=0.1 + 0.2)
+
+
+def test_trailing_zeros_are_not_extra_decimals() -> None:
+    """'1.000' is one yuan exactly, so it is accepted."""
+    assert PaymentReceived(id="p1", at="2026-05-01", amount="1.000").amount == Decimal("1")
+
+
+def test_override_expiring_before_it_is_made_is_refused() -> None:
+    """A grade override whose ``expires`` is not after its ``at`` is refused."""
+    from pydantic import ValidationError
+
+    from gridcrm_rules.models import parse_events
+
+    bad = {
+        "type": "grade_override",
+        "id": "o1",
+        "at": "2026-10-01T10:00:00+08:00",
+        "by": "kam",
+        "to_grade": "A",
+        "reason": "r",
+        "expires": "2026-10-01T10:00:00+08:00",
+    }
+    with pytest.raises(ValidationError, match="expires must be after at"):
+        parse_events([bad])

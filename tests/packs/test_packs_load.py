@@ -16,7 +16,9 @@ from gridcrm_rules.packs import PackRegistry, read_pack
 
 AS_OF = "2026-11-22T09:00:00+08:00"
 CUSTOMER = {"id": "C1", "category": "residential", "supply_voltage_kv": "0.22"}
-GAP_EVENTS = [{"type": "bill_issued", "id": "b1", "period": "2026-09", "amount": "10.00", "due": "2026-10-20"}]
+GAP_EVENTS = [
+    {"type": "bill_issued", "id": "b1", "period": "2026-09", "amount": "10.00", "due": "2026-10-20"}
+]
 
 TIER_PACK: dict[str, Any] = {
     "name": "tiers",
@@ -25,7 +27,11 @@ TIER_PACK: dict[str, Any] = {
         "tier": {
             "outputs": {"level": {"type": "str"}},
             "rules": [
-                {"id": "HV", "when": "customer.supply_voltage_kv >= 10", "outputs": {"level": "hv"}},
+                {
+                    "id": "HV",
+                    "when": "customer.supply_voltage_kv >= 10",
+                    "outputs": {"level": "hv"},
+                },
                 {"id": "LV", "when": "True", "outputs": {"level": "lv"}},
             ],
         }
@@ -108,7 +114,7 @@ def test_unsupported_file_type_refused(tmp_path: Path) -> None:
 
 def test_missing_file_is_pack_not_found(tmp_path: Path) -> None:
     """A path that does not exist raises PackNotFound naming it."""
-    with pytest.raises(PackNotFound, match="nope.yaml"):
+    with pytest.raises(PackNotFound, match=r"nope\.yaml"):
         gr.Engine.from_packs([tmp_path / "nope.yaml"])
 
 
@@ -156,7 +162,13 @@ def test_extends_overrides_a_param_and_replaces_a_rule(fixtures_dir: Path) -> No
     assert pack.lineage == ("credit_custom", "credit")
     assert engine.params["year_window"] == "calendar_year"
     assert engine.params["arrears_reading"] == "age"
-    assert [r.id for r in pack.decisions["credit"].rules] == ["CR-D", "CR-C", "CR-B", "CR-GAP", "CR-A"]
+    assert [r.id for r in pack.decisions["credit"].rules] == [
+        "CR-D",
+        "CR-C",
+        "CR-B",
+        "CR-GAP",
+        "CR-A",
+    ]
     d = engine.evaluate(CUSTOMER, GAP_EVENTS, as_of=AS_OF)
     assert d.credit is not None
     assert (d.credit.grade, d.credit.rule_ids) == ("C", ("CR-GAP",))
@@ -171,7 +183,11 @@ def test_builtin_credit_strict_removes_cr_gap() -> None:
 
 def test_remove_rules_unknown_id_refused() -> None:
     """Removing a rule the base does not have is an error naming it."""
-    pack = {"name": "child", "extends": "credit", "decisions": {"credit": {"remove_rules": ["CR-Q"]}}}
+    pack = {
+        "name": "child",
+        "extends": "credit",
+        "decisions": {"credit": {"remove_rules": ["CR-Q"]}},
+    }
     with pytest.raises(PackError, match="no rule 'CR-Q' to remove") as info:
         gr.Engine.from_packs([pack])
     assert info.value.errors[0].loc == ("child", "decisions", "credit", "remove_rules", "CR-Q")
@@ -196,7 +212,12 @@ def test_before_after_place_a_new_rule(anchor: dict[str, str], order: list[str])
 
 def test_moving_an_existing_rule_with_an_anchor() -> None:
     """A rule with an existing id and an anchor is moved (and replaced), not duplicated."""
-    rule = {"id": "CR-A", "when": "not theft_or_violation_3y", "outputs": {"grade": "A"}, "after": "CR-D"}
+    rule = {
+        "id": "CR-A",
+        "when": "not theft_or_violation_3y",
+        "outputs": {"grade": "A"},
+        "after": "CR-D",
+    }
     pack = {"name": "child", "extends": "credit", "decisions": {"credit": {"rules": [rule]}}}
     _, resolved = PackRegistry.builtin().resolve(pack)
     rules = resolved.decisions["credit"].rules
@@ -223,7 +244,7 @@ def test_before_and_after_together_refused() -> None:
 def test_child_param_value_must_fit_the_base_declaration() -> None:
     """Overriding a choice param with a value outside its choices is refused."""
     pack = {"name": "child", "extends": "credit", "params": {"year_window": "fiscal"}}
-    with pytest.raises(PackError, match="expected one of .*got 'fiscal'"):
+    with pytest.raises(PackError, match=r"expected one of .*got 'fiscal'"):
         gr.Engine.from_packs([pack])
 
 
@@ -325,7 +346,7 @@ def test_disallowed_syntax_in_pack_reports_line(tmp_path: Path) -> None:
 
 
 def test_bad_when_in_extending_pack_reports_its_own_line(tmp_path: Path) -> None:
-    """A bad condition in a rule added by a child pack cites the child's file and that rule's line."""
+    """A bad condition in a rule added by a child pack cites the child file and that rule's line."""
     path = write(
         tmp_path,
         "child.yaml",
@@ -435,7 +456,7 @@ def test_decision_cannot_read_its_own_output() -> None:
             }
         },
     }
-    with pytest.raises(PackError, match="unknown name 'd1.v'"):
+    with pytest.raises(PackError, match=r"unknown name 'd1\.v'"):
         gr.Engine.from_packs([pack])
 
 
@@ -451,7 +472,13 @@ def test_decisions_ordered_by_their_reads() -> None:
             },
             "z_tier": {
                 "outputs": {"level": {"type": "str", "nullable": True}},
-                "rules": [{"id": "HV", "when": "customer.supply_voltage_kv >= 10", "outputs": {"level": "hv"}}],
+                "rules": [
+                    {
+                        "id": "HV",
+                        "when": "customer.supply_voltage_kv >= 10",
+                        "outputs": {"level": "hv"},
+                    }
+                ],
             },
         },
     }
@@ -473,7 +500,9 @@ def test_decision_name_clash_between_two_packs() -> None:
 
 def test_pack_name_clash_with_a_builtin_refused() -> None:
     """A user pack cannot take a registered name; it must extend instead."""
-    with pytest.raises(PackNotFound, match="pack name 'credit' from <mapping> is already registered"):
+    with pytest.raises(
+        PackNotFound, match="pack name 'credit' from <mapping> is already registered"
+    ):
         gr.Engine.from_packs([{"name": "credit"}])
 
 
@@ -492,7 +521,9 @@ def test_requires_loads_the_required_pack() -> None:
     }
     engine = gr.Engine.from_packs([pack])
     assert [p.name for p in engine.packs] == ["needs_credit", "credit"]
-    d = engine.evaluate(CUSTOMER, [{"type": "theft_detected", "id": "t", "at": "2026-01-01"}], as_of=AS_OF)
+    d = engine.evaluate(
+        CUSTOMER, [{"type": "theft_detected", "id": "t", "at": "2026-01-01"}], as_of=AS_OF
+    )
     assert d.outcomes["flag"].values == {"bad": True}
 
 
@@ -540,9 +571,17 @@ def test_formula_output_is_computed() -> None:
         "decisions": {
             "d": {
                 "outputs": {"v": {"type": "number"}},
-                "rules": [{"id": "R", "when": "True", "outputs": {"v": "=customer.supply_voltage_kv * 1000"}}],
+                "rules": [
+                    {
+                        "id": "R",
+                        "when": "True",
+                        "outputs": {"v": "=customer.supply_voltage_kv * 1000"},
+                    }
+                ],
             }
         },
     }
-    d = gr.Engine.from_packs([pack]).evaluate({**CUSTOMER, "supply_voltage_kv": "0.38"}, [], as_of=AS_OF)
+    d = gr.Engine.from_packs([pack]).evaluate(
+        {**CUSTOMER, "supply_voltage_kv": "0.38"}, [], as_of=AS_OF
+    )
     assert d.outcomes["d"].values["v"] == 380

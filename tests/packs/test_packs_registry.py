@@ -5,7 +5,6 @@ Also the shared contract every registered pack passes (python-holidays style).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from importlib import metadata, resources
 from pathlib import Path
 
@@ -52,10 +51,12 @@ def test_builtin_pack_contract(name: str) -> None:
     """Every built-in pack has a version, and every rule cites a source document."""
     registry = PackRegistry.builtin()
     _, pack = registry.resolve(name)
-    assert pack.version and pack.version != "0.0.0"
+    assert pack.version
+    assert pack.version != "0.0.0"
     for dname, decision in pack.decisions.items():
         for rule in decision.rules:
-            assert rule.source is not None and rule.source.document, (dname, rule.id)
+            assert rule.source is not None, (dname, rule.id)
+            assert rule.source.document, (dname, rule.id)
 
 
 def test_default_packs_are_registered() -> None:
@@ -63,7 +64,9 @@ def test_default_packs_are_registered() -> None:
     assert set(gr.DEFAULT_PACKS) <= set(BUILTIN_PACKS)
 
 
-def test_builtin_loader_refuses_a_mismatched_name(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_builtin_loader_refuses_a_mismatched_name(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     """A data file whose ``name:`` differs from its key is refused when loaded."""
     monkeypatch.setattr(
         registry_module, "BUILTIN_PACKS", {**BUILTIN_PACKS, "renamed": BUILTIN_PACKS["credit"]}
@@ -84,7 +87,7 @@ def test_registry_is_immutable() -> None:
 
 
 @pytest.fixture
-def fake_plugins(monkeypatch: pytest.MonkeyPatch, fixtures_dir: Path) -> Iterator[list[metadata.EntryPoint]]:
+def fake_plugins(monkeypatch: pytest.MonkeyPatch, fixtures_dir: Path) -> list[metadata.EntryPoint]:
     """Replace the installed entry points of the pack group with a controllable list."""
     monkeypatch.syspath_prepend(str(fixtures_dir))
     eps: list[metadata.EntryPoint] = []
@@ -96,11 +99,13 @@ def fake_plugins(monkeypatch: pytest.MonkeyPatch, fixtures_dir: Path) -> Iterato
         return real(**kw)
 
     monkeypatch.setattr(registry_module.metadata, "entry_points", entry_points)
-    yield eps
+    return eps
 
 
 def ep(name: str, target: str) -> metadata.EntryPoint:
-    return metadata.EntryPoint(name=name, value=f"gridcrm_fake_packs:{target}", group=ENTRY_POINT_GROUP)
+    return metadata.EntryPoint(
+        name=name, value=f"gridcrm_fake_packs:{target}", group=ENTRY_POINT_GROUP
+    )
 
 
 def test_entry_point_mapping_pack_is_discovered(fake_plugins: list[metadata.EntryPoint]) -> None:
@@ -111,7 +116,12 @@ def test_entry_point_mapping_pack_is_discovered(fake_plugins: list[metadata.Entr
     assert set(BUILTIN_PACKS) <= set(registry.names())
     engine = gr.Engine.from_packs(["credit_bonus"])
     assert [p.name for p in engine.packs] == ["credit_bonus", "credit"]
-    customer = {"id": "C1", "category": "dedicated_transformer", "supply_voltage_kv": "10", "usage_nature": "industrial"}
+    customer = {
+        "id": "C1",
+        "category": "dedicated_transformer",
+        "supply_voltage_kv": "10",
+        "usage_nature": "industrial",
+    }
     d = engine.evaluate(customer, [], as_of=AS_OF)
     assert d.outcomes["bonus"].values == {"eligible": True}
     assert d.outcomes["bonus"].rule_ids == ("BONUS-A",)
@@ -123,14 +133,18 @@ def test_entry_point_factory_and_spec(fake_plugins: list[metadata.EntryPoint]) -
     registry = PackRegistry.discover()
     assert registry.get("empty_spec").spec.description == "A PackSpec entry point."
     engine = gr.Engine.from_packs(["voltage_tiers"])
-    d = engine.evaluate({"id": "C1", "category": "other", "supply_voltage_kv": "35"}, [], as_of=AS_OF)
+    d = engine.evaluate(
+        {"id": "C1", "category": "other", "supply_voltage_kv": "35"}, [], as_of=AS_OF
+    )
     assert d.outcomes["voltage_tier"].values == {"tier": "hv"}
     assert engine.packs[0].version == "0.3.0"
 
 
 def test_entry_point_loaded_lazily(fake_plugins: list[metadata.EntryPoint]) -> None:
     """A broken plugin does not stop discovery; it fails only when that pack is used."""
-    fake_plugins.append(metadata.EntryPoint(name="broken", value="no_such_module_xyz:PACK", group=ENTRY_POINT_GROUP))
+    fake_plugins.append(
+        metadata.EntryPoint(name="broken", value="no_such_module_xyz:PACK", group=ENTRY_POINT_GROUP)
+    )
     registry = PackRegistry.discover()
     assert "broken" in registry.names()
     assert gr.Engine.from_packs(["credit"], registry=registry).packs[0].name == "credit"
@@ -172,9 +186,21 @@ def test_user_pack_can_extend_a_plugin(fake_plugins: list[metadata.EntryPoint]) 
     child = {
         "name": "my_bonus",
         "extends": "credit_bonus",
-        "decisions": {"bonus": {"rules": [{"id": "BONUS-A", "when": 'credit.grade in ("A", "B")', "outputs": {"eligible": True}}]}},
+        "decisions": {
+            "bonus": {
+                "rules": [
+                    {
+                        "id": "BONUS-A",
+                        "when": 'credit.grade in ("A", "B")',
+                        "outputs": {"eligible": True},
+                    }
+                ]
+            }
+        },
     }
     engine = gr.Engine.from_packs([child])
-    d = engine.evaluate({"id": "C1", "category": "residential", "supply_voltage_kv": "0.22"}, [], as_of=AS_OF)
+    d = engine.evaluate(
+        {"id": "C1", "category": "residential", "supply_voltage_kv": "0.22"}, [], as_of=AS_OF
+    )
     assert d.outcomes["bonus"].values == {"eligible": True}
     assert engine.resolved_packs[0].lineage == ("my_bonus", "credit_bonus")

@@ -163,6 +163,12 @@ class GradeOverride(_EventBase):
     reason: Annotated[str, Field(min_length=1)]
     expires: Instant | None = None
 
+    @model_validator(mode="after")
+    def _expires_after_at(self) -> GradeOverride:
+        if self.expires is not None and self.expires <= self.at:
+            raise ValueError("expires must be after at")
+        return self
+
 
 class GradeNoticeSent(_EventBase):
     """The C-grade notice of SV-C-NOTICE was delivered to the customer."""

@@ -75,8 +75,6 @@ class ParamSpec(BaseModel):
 
 
 def _coerce(kind: str, value: Any) -> Any:
-    if value is None:
-        return None
     if kind == "bool":
         if isinstance(value, bool):
             return value
