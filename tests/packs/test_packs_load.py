@@ -585,3 +585,10 @@ def test_formula_output_is_computed() -> None:
         {**CUSTOMER, "supply_voltage_kv": "0.38"}, [], as_of=AS_OF
     )
     assert d.outcomes["d"].values["v"] == 380
+
+
+def test_unknown_param_in_child_suggests_the_close_name() -> None:
+    """A misspelt base parameter in a child pack gets a 'did you mean' hint."""
+    pack = {"name": "child", "extends": "credit", "params": {"year_windw": "calendar_year"}}
+    with pytest.raises(PackError, match="did you mean 'year_window'"):
+        gr.Engine.from_packs([pack])

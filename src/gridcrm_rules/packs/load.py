@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from ..errors import ErrorRecord, PackError, PackNotFound
+from ..expr.check import suggest
 from .schema import DecisionPatch, DecisionSpec, PackSpec, ParamSpec, RuleSpec
 
 __all__ = ["PackSource", "ResolvedPack", "read_pack", "resolve"]
@@ -216,8 +217,8 @@ def _merge_params(
                 params[name] = new
         else:
             msg = (
-                f"parameter {name!r} is not declared by a base pack; declare it with a type "
-                f"({layer.where(loc)})"
+                f"parameter {name!r} is not declared by a base pack{suggest(name, list(params))}; "
+                f"declare it with a type ({layer.where(loc)})"
             )
             out.add("unknown_param", loc, msg, value)
     return params
