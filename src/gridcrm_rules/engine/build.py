@@ -144,28 +144,38 @@ class _Builder:
     def expression(
         self, source: str, schema: Mapping[str, Binding], loc: tuple[str | int, ...], where: str
     ) -> tuple[ir.Node, Type] | None:
-        try:
-            node = parse(source, loc=loc)
-        except ExprSyntaxError as exc:
-            self.errors.append(_with_where(exc.record, where))
-            return None
-        checker = Checker(schema, self.functions, source.strip(), loc)
-        t = checker.check(node)
-        self.errors.extend(_with_where(e, where) for e in checker.errors)
-        return (node, t) if not checker.errors else None
+        """Parse and type-check a formula; None (errors recorded) when it is wrong."""
+        return self._checked(source, schema, loc, where, condition=False)
 
     def condition(
         self, source: str, schema: Mapping[str, Binding], loc: tuple[str | int, ...], where: str
     ) -> ir.Node | None:
+        """Parse and check a ``when:``, which must be a bool."""
+        got = self._checked(source, schema, loc, where, condition=True)
+        return got[0] if got is not None else None
+
+    def _checked(
+        self,
+        source: str,
+        schema: Mapping[str, Binding],
+        loc: tuple[str | int, ...],
+        where: str,
+        *,
+        condition: bool,
+    ) -> tuple[ir.Node, Type] | None:
         try:
             node = parse(source, loc=loc)
         except ExprSyntaxError as exc:
             self.errors.append(_with_where(exc.record, where))
             return None
         checker = Checker(schema, self.functions, source.strip(), loc)
-        check_bool(checker, node)
+        if condition:
+            check_bool(checker, node)
+            t = BOOL
+        else:
+            t = checker.check(node)
         self.errors.extend(_with_where(e, where) for e in checker.errors)
-        return node if not checker.errors else None
+        return (node, t) if not checker.errors else None
 
     def output(
         self,
