@@ -27,7 +27,7 @@ from ..expr import (
     suggest,
 )
 from ..expr.functions import FunctionSpec
-from ..expr.types import DATE, DATETIME, NUMBER, STR, Kind, Type
+from ..expr.types import BOOL, DATE, DATETIME, NUMBER, STR, Kind, Type
 from ..facts import FactRegistry
 from ..models import Citation, PackRef
 from ..packs import DecisionSpec, ResolvedPack, RuleSpec
