@@ -186,10 +186,12 @@ class Engine:
         cust = customer if isinstance(customer, Customer) else Customer.model_validate(customer)
         history = parse_events(events)
         instant = to_aware(as_of)
-        known = sorted(
-            (e for e in history if event_instant(e) <= instant),
-            key=lambda e: (event_instant(e), e.type, e.id),
-        )
+        dated = [(event_instant(e), e) for e in history]
+        known = [
+            e
+            for when, e in sorted(dated, key=lambda p: (p[0], p[1].type, p[1].id))
+            if when <= instant
+        ]
         cutoff = _cutoff(instant)
         ctx = FactContext(cust, tuple(known), instant, cutoff, self._program.params)
         evaluation = EvalContext(self._calendar)
@@ -224,6 +226,24 @@ class Engine:
             ),
         )
 
+    def evaluate_batch(
+        self,
+        customers: Any,
+        events: Any = None,
+        *,
+        as_of: date | datetime | str,
+        **options: Any,
+    ) -> Any:
+        """Decide a whole table of customers at once (needs the ``batch`` extra).
+
+        Same answers as :meth:`evaluate` per customer, computed as columns; returns a
+        :class:`gridcrm_rules.batch.BatchResult` (decisions, tasks, errors).  See
+        :func:`gridcrm_rules.batch.evaluate_batch` for the inputs and ``options``.
+        """
+        from ..batch import evaluate_batch
+
+        return evaluate_batch(self, customers, events, as_of=as_of, facts=self._facts, **options)
+
 
 class _Run:
     """The mutable working state of one evaluation (never shared)."""
@@ -239,6 +259,10 @@ class _Run:
         self.engine = engine
         self.customer = customer
         self.events = events
+        self.position = {e.id: i for i, e in enumerate(events)}
+        self.by_type: dict[str, list[Event]] = {}
+        for e in events:
+            self.by_type.setdefault(e.type, []).append(e)
         self.as_of = as_of
         self.day = local_date(as_of)
         self.env = env
@@ -255,10 +279,10 @@ class _Run:
             hits = self.fire(d, self.env, None)
             self.collect(d, hits, None, credit_facts)
             return
-        for event in self.events:
-            if event.type in d.spec.event_types:
-                env = {**self.env, **_event_env(event)}
-                self.collect(d, self.fire(d, env, event.id), event, credit_facts)
+        triggers = (e for t in d.spec.event_types for e in self.by_type.get(t, ()))
+        for event in sorted(triggers, key=lambda e: self.position[e.id]):
+            env = {**self.env, **_event_env(event)}
+            self.collect(d, self.fire(d, env, event.id), event, credit_facts)
 
     def fire(self, d: CompiledDecision, env: Mapping[str, Any], trigger: str | None) -> list[Hit]:
         matched: list[Hit] = []
