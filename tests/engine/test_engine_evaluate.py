@@ -339,3 +339,18 @@ def test_decision_json_round_trip(credit: gr.Engine) -> None:
     assert again.model_dump(mode="json") == d.model_dump(mode="json")
     assert again.credit is not None
     assert again.credit.grade == "B"
+
+
+def test_from_packs_include_defaults_keeps_the_other_built_ins(fixtures_dir: Path) -> None:
+    """A custom credit pack with include_defaults runs alongside every other default pack."""
+    custom = str(fixtures_dir / "packs" / "credit_custom.yaml")
+    alone = gr.Engine.from_packs([custom])
+    full = gr.Engine.from_packs([custom], include_defaults=True)
+    assert [p.name for p in alone.packs] == ["credit_custom"]
+    names = [p.name for p in full.packs]
+    assert names[0] == "credit_custom"
+    assert "credit" not in names  # provided by credit_custom, which extends it
+    assert set(gr.DEFAULT_PACKS) - {"credit"} <= set(names)
+    d = full.evaluate(CUSTOMER, [bill("b1", "2026-10-20")], as_of=AS_OF)
+    assert d.credit is not None and d.credit.rule_ids == ("CR-GAP",)
+    assert d.entitlements  # the built-in entitlements pack read the custom grade

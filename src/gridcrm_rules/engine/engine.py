@@ -114,11 +114,15 @@ class Engine:
         calendar: WorkingDayCalendar | None = None,
         facts: FactRegistry | None = None,
         registry: PackRegistry | None = None,
+        include_defaults: bool = False,
     ) -> Engine:
         """Packs by built-in/registered name, file path, mapping or :class:`PackSpec`.
 
         A pack's ``requires`` are loaded too unless a given pack already
-        provides (or extends) them.
+        provides (or extends) them.  With ``include_defaults=True`` every
+        default pack that the given packs do not already provide is added, so
+        ``from_packs(["my_credit.yaml"], include_defaults=True)`` runs your
+        credit rules with all the other built-in decisions.
         """
         reg = registry if registry is not None else PackRegistry.discover()
         resolved: list[ResolvedPack] = []
@@ -127,6 +131,8 @@ class Engine:
             resolved.append(r)
         provided = {name for r in resolved for name in r.lineage}
         pending = [name for r in resolved for name in r.requires]
+        if include_defaults:
+            pending += list(DEFAULT_PACKS)
         while pending:
             name = pending.pop(0)
             if name in provided:
