@@ -352,5 +352,6 @@ def test_from_packs_include_defaults_keeps_the_other_built_ins(fixtures_dir: Pat
     assert "credit" not in names  # provided by credit_custom, which extends it
     assert set(gr.DEFAULT_PACKS) - {"credit"} <= set(names)
     d = full.evaluate(CUSTOMER, [bill("b1", "2026-10-20")], as_of=AS_OF)
-    assert d.credit is not None and d.credit.rule_ids == ("CR-GAP",)
+    assert d.credit is not None
+    assert d.credit.rule_ids == ("CR-GAP",)
     assert d.entitlements  # the built-in entitlements pack read the custom grade
