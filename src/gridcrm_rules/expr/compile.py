@@ -61,15 +61,14 @@ def compile_expr(node: ir.Node, schema: Schema, functions: Mapping[str, Function
             case ir.Name(name=name):
                 key = schema[name].key
                 return lambda env: env[key]
+            case ir.Not(operand=ir.Name(name=name)):
+                key = schema[name].key
+                return lambda env: not env[key]
             case ir.Not(operand=o):
                 f = c(o)
                 return lambda env: not f(env)
-            case ir.BoolOp(op="and", operands=ops):
-                fs = tuple(c(o) for o in ops)
-                return lambda env: all(f(env) for f in fs)
-            case ir.BoolOp(operands=ops):
-                fs = tuple(c(o) for o in ops)
-                return lambda env: any(f(env) for f in fs)
+            case ir.BoolOp(op=op, operands=ops):
+                return _boolean(op, tuple(c(o) for o in ops))
             case ir.IsNone(operand=o, negated=neg):
                 f = c(o)
                 return (lambda env: f(env) is not None) if neg else (lambda env: f(env) is None)
@@ -80,7 +79,7 @@ def compile_expr(node: ir.Node, schema: Schema, functions: Mapping[str, Function
                     return lambda env: f(env) not in values
                 return lambda env: f(env) in values
             case ir.Compare():
-                return _compare(n, c)
+                return _compare(n, c, schema)
             case ir.Neg(operand=o):
                 f = c(o)
                 return lambda env: _neg(f(env))
@@ -115,7 +114,50 @@ def _neg(value: Any) -> Any:
     return -value
 
 
-def _compare(n: ir.Compare, c: Callable[[ir.Node], Compiled]) -> Compiled:
+def _boolean(op: str, fs: tuple[Compiled, ...]) -> Compiled:
+    """``and``/``or`` with short-circuit; unrolled for the common small arities."""
+    if op == "and":
+        if len(fs) == 2:
+            a, b = fs
+            return lambda env: bool(a(env) and b(env))
+        if len(fs) == 3:
+            a, b, d = fs
+            return lambda env: bool(a(env) and b(env) and d(env))
+        return lambda env: all(f(env) for f in fs)
+    if len(fs) == 2:
+        a, b = fs
+        return lambda env: bool(a(env) or b(env))
+    if len(fs) == 3:
+        a, b, d = fs
+        return lambda env: bool(a(env) or b(env) or d(env))
+    return lambda env: any(f(env) for f in fs)
+
+
+def _name_vs_const(key: str, sym: str, const: Any) -> Compiled:
+    """``name <op> literal`` for a name that can never be None: one closure, no calls."""
+    match sym:
+        case "==":
+            return lambda env: env[key] == const
+        case "!=":
+            return lambda env: env[key] != const
+        case "<":
+            return lambda env: env[key] < const
+        case "<=":
+            return lambda env: env[key] <= const
+        case ">":
+            return lambda env: env[key] > const
+        case _:
+            return lambda env: env[key] >= const
+
+
+def _compare(n: ir.Compare, c: Callable[[ir.Node], Compiled], schema: Schema) -> Compiled:
+    if (
+        len(n.ops) == 1
+        and isinstance(n.left, ir.Name)
+        and isinstance(n.comparators[0], ir.Const)
+        and not schema[n.left.name].type.nullable
+    ):
+        return _name_vs_const(schema[n.left.name].key, n.ops[0], n.comparators[0].value)
     fs = [c(x) for x in (n.left, *n.comparators)]
     ops = [(_CMP[o], o) for o in n.ops]
     if len(ops) == 1:
