@@ -146,6 +146,10 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--param", action="append", help="NAME=VALUE parameter override")
     verify.set_defaults(func=cmd_verify)
 
+    from .batch.cli import add_evaluate_command
+
+    add_evaluate_command(sub)
+
     schema = sub.add_parser("schema", help="print a JSON Schema")
     schema.add_argument("which", choices=["customer", "event", "pack"])
     schema.set_defaults(func=cmd_schema)

@@ -41,6 +41,8 @@ class FactProvider:
     params: tuple[str, ...] = ()
     docs: Mapping[str, str] = field(default_factory=dict)
     clause: str | None = None
+    columnar: Callable[..., Any] | None = None
+    """Optional columnar implementation for the batch backend (see docs/batch.md)."""
 
 
 def fact(

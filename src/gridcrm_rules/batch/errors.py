@@ -1,0 +1,69 @@
+"""Error rows of a batch: one flat record per refused input row or failed evaluation.
+
+The shape follows :class:`~gridcrm_rules.errors.ErrorRecord` (``type``/``loc``/
+``msg``/``input``) plus where the row came from: ``source`` (``customers`` or
+``events``), ``row`` (0-based position in that input) and ``customer_id``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+import polars as pl
+from pydantic import ValidationError
+
+__all__ = ["ERRORS_SCHEMA", "ErrorRow", "error_frame", "validation_errors"]
+
+ERRORS_SCHEMA: Final = pl.Schema(
+    {
+        "source": pl.String(),
+        "row": pl.Int64(),
+        "customer_id": pl.String(),
+        "loc": pl.String(),
+        "type": pl.String(),
+        "msg": pl.String(),
+        "input": pl.String(),
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorRow:
+    """One problem with one input row (or one customer that could not be decided)."""
+
+    source: str
+    row: int | None
+    customer_id: str | None
+    loc: str
+    type: str
+    msg: str
+    input: str | None = None
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = repr(value) if not isinstance(value, str) else value
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def validation_errors(
+    exc: ValidationError, *, source: str, row: int, customer_id: str | None, skip: int = 0
+) -> list[ErrorRow]:
+    """Every error of a pydantic ValidationError as rows; ``skip`` drops loc prefixes."""
+    out = []
+    for e in exc.errors(include_url=False):
+        loc = ".".join(str(p) for p in e["loc"][skip:]) or "type"
+        out.append(ErrorRow(source, row, customer_id, loc, e["type"], e["msg"], _text(e["input"])))
+    return out
+
+
+def error_frame(rows: Iterable[ErrorRow] | Sequence[ErrorRow]) -> pl.DataFrame:
+    """Error rows as a DataFrame with :data:`ERRORS_SCHEMA`."""
+    items = list(rows)
+    return pl.DataFrame(
+        {name: [getattr(r, name) for r in items] for name in ERRORS_SCHEMA.names()},
+        schema=ERRORS_SCHEMA,
+    )

@@ -1,0 +1,185 @@
+"""Inputs and errors of ``evaluate_batch``: every format, every row accounted for."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import polars as pl
+import pytest
+from batch_helpers import assert_equivalent, tables
+from dateutil.relativedelta import relativedelta
+from polars.testing import assert_frame_equal
+
+import gridcrm_rules as gr
+from gridcrm_rules.batch import BatchInputError, evaluate_batch, evaluate_to_parquet
+from gridcrm_rules.batch.columnar_facts import _first_day_reaching
+from gridcrm_rules.batch.population import population_frames
+from gridcrm_rules.sample import generate_population, population_record
+
+AS_OF = "2026-11-22T09:00:00+08:00"
+CREDIT = gr.Engine.from_packs(["credit"])
+C1 = {"id": "C1", "category": "residential", "supply_voltage_kv": "0.22"}
+C2 = {"id": "C2", "category": "dedicated_transformer", "supply_voltage_kv": "10",
+      "transformer_kva": 630}
+BILL = {"customer_id": "C1", "type": "bill_issued", "id": "b1", "period": "2026-07",
+        "amount": "100.00", "due": "2026-08-31"}
+
+
+@pytest.fixture(scope="module")
+def population() -> tuple[dict, dict, pl.DataFrame, pl.DataFrame]:  # type: ignore[type-arg]
+    """300 generated customers as typed tables (Decimal, Date, Datetime columns)."""
+    c, e = generate_population(300, seed=11, as_of=date(2026, 11, 22))
+    cust, ev = population_frames(c, e)
+    return c, e, cust, ev
+
+
+def test_typed_population_tables_equal_scalar(population) -> None:  # type: ignore[no-untyped-def]
+    """Decimal, Date and tz-aware Datetime columns give the same answers as the dicts."""
+    c, e, cust, ev = population
+    histories = [population_record(c, e, i) for i in range(len(c["id"]))]
+    got = CREDIT.evaluate_batch(cust, ev, as_of=AS_OF).decisions
+    expected = assert_equivalent(CREDIT, histories, AS_OF)
+    assert_frame_equal(got.drop("path", "facts_backend"), expected.drop("path", "facts_backend"))
+    assert got.filter(pl.col("path") == "columnar").height == got.height
+    assert (got.get_column("grade") == pl.Series(c["expected_grade"])).all()
+
+
+@pytest.mark.parametrize("kind", ["pandas", "arrow", "parquet", "csv", "dicts", "lazy"])
+def test_every_input_format_gives_the_same_tables(population, kind, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """pandas, Arrow, Parquet, CSV (text), dicts and LazyFrames are all accepted."""
+    _, _, cust, ev = population
+    want = CREDIT.evaluate_batch(cust, ev, as_of=AS_OF).decisions
+    if kind == "pandas":
+        pytest.importorskip("pandas")
+        args = (cust.to_pandas(), ev.to_pandas())
+    elif kind == "arrow":
+        args = (cust.to_arrow(), ev.to_arrow())
+    elif kind == "parquet":
+        cust.write_parquet(tmp_path / "c.parquet")
+        ev.write_parquet(tmp_path / "e.parquet")
+        args = (tmp_path / "c.parquet", str(tmp_path / "e.parquet"))
+    elif kind == "csv":
+        cust.write_csv(tmp_path / "c.csv")
+        ev.with_columns(pl.col("at").dt.to_string("%Y-%m-%dT%H:%M:%S%:z")).write_csv(
+            tmp_path / "e.csv")
+        args = (tmp_path / "c.csv", tmp_path / "e.csv")
+    elif kind == "dicts":
+        args = (cust.to_dicts(), ev.to_dicts())
+    else:
+        args = (cust.lazy(), ev.lazy())
+    got = CREDIT.evaluate_batch(*args, as_of=AS_OF).decisions
+    assert_frame_equal(got.drop("path", "facts_backend"), want.drop("path", "facts_backend"))
+
+
+def test_parquet_streaming_in_chunks_matches_in_memory(population, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Chunked Parquet reading and streamed writing give the in-memory tables."""
+    _, _, cust, ev = population
+    cust.write_parquet(tmp_path / "c.parquet")
+    ev.sort("customer_id").write_parquet(tmp_path / "e.parquet", row_group_size=500)
+    summary = evaluate_to_parquet(CREDIT, tmp_path / "c.parquet", tmp_path / "e.parquet",
+                                  tmp_path / "out", as_of=AS_OF, chunk_size=40)
+    want = CREDIT.evaluate_batch(cust, ev, as_of=AS_OF)
+    got = pl.read_parquet(tmp_path / "out" / "decisions.parquet").sort("row")
+    assert_frame_equal(got, want.decisions)
+    assert summary["rows"]["decisions"] == cust.height
+    assert sum(summary["grades"].values()) == cust.height
+
+
+def test_bad_rows_land_in_errors_with_row_and_field() -> None:
+    """Invalid customers, invalid events, unknown customers, duplicates: all reported."""
+    customers = [C1, C2, {"id": "C3", "category": "shop", "supply_voltage_kv": "0.22"},
+                 {**C1, "supply_voltage_kv": "0.38"}]
+    events = [
+        BILL,
+        {**BILL, "customer_id": "C2", "id": "b2", "amount": "-5"},  # invalid -> C2 refused
+        {**BILL, "customer_id": "C2", "id": "b3"},  # valid, but C2 is refused
+        {**BILL, "customer_id": "C9", "id": "b9"},  # no such customer
+        {**BILL, "customer_id": "C3", "id": "b4"},  # customer row invalid
+        {**BILL, "id": "b1"},  # duplicate event id of C1 -> C1 refused
+        {**BILL, "customer_id": None, "id": "b5"},
+    ]
+    result = CREDIT.evaluate_batch(customers, events, as_of=AS_OF)
+    assert result.decisions.height == 0
+    errors = {(r["source"], r["row"]): (r["loc"], r["type"]) for r in result.errors.to_dicts()}
+    assert errors[("customers", 2)] == ("category", "literal_error")
+    assert errors[("customers", 3)] == ("id", "duplicate_customer_id")
+    assert errors[("customers", 1)] == ("events", "invalid_events")
+    assert errors[("customers", 0)] == ("events", "invalid_events")
+    assert errors[("events", 1)] == ("amount", "greater_than_equal")
+    assert errors[("events", 2)][1] == "customer_rejected"
+    assert errors[("events", 3)][1] == "unknown_customer"
+    assert errors[("events", 4)][1] == "customer_rejected"
+    assert errors[("events", 5)] == ("id", "duplicate_event_id")
+    assert errors[("events", 6)] == ("customer_id", "missing")
+    assert {row for source, row in errors if source == "events"} == set(range(7))
+
+
+def test_unknown_bill_reference_is_an_error() -> None:
+    """A payment naming a bill not in the history refuses the customer, as evaluate does."""
+    pay = {"customer_id": "C1", "type": "payment_received", "id": "p1", "amount": "1.00",
+           "at": "2026-09-01T10:00:00+08:00", "bill_id": "nope"}
+    result = CREDIT.evaluate_batch([C1], [BILL, pay], as_of=AS_OF)
+    assert result.errors.filter(pl.col("row") == 1, pl.col("source") == "events").row(
+        0, named=True)["type"] == "unknown_bill"
+
+
+def test_unknown_columns_are_refused_unless_ignored(population) -> None:  # type: ignore[no-untyped-def]
+    """A column that is no model field is an input error; extra='ignore' drops it."""
+    c, e, _, ev = population
+    cust, _ = population_frames(c, e, extra=True)
+    with pytest.raises(BatchInputError, match="profile"):
+        evaluate_batch(CREDIT, cust, ev, as_of=AS_OF)
+    result = evaluate_batch(CREDIT, cust, ev, as_of=AS_OF, extra="ignore")
+    assert result.decisions.height == cust.height
+
+
+def test_customers_without_events_and_empty_tables() -> None:
+    """No events at all: A, provisional; an empty customers table gives empty tables."""
+    result = CREDIT.evaluate_batch([C1, C2], None, as_of=AS_OF)
+    assert result.decisions.get_column("grade").to_list() == ["A", "A"]
+    assert result.decisions.get_column("provisional").all()
+    empty = CREDIT.evaluate_batch(pl.DataFrame(schema={"id": pl.String}), None, as_of=AS_OF)
+    assert empty.decisions.height == 0
+    assert empty.errors.height == 0
+
+
+def test_edge_cases_equal_scalar() -> None:
+    """Due 08-31 vs cutoff 10-31, theft exactly 3 years back, named vs FIFO, after cutoff."""
+    histories = [
+        (C1, [{k: v for k, v in BILL.items() if k != "customer_id"}]),
+        ({**C1, "id": "T1"}, [{"type": "theft_detected", "id": "t", "at": "2023-11-22"}]),
+        ({**C1, "id": "T2"}, [{"type": "theft_detected", "id": "t", "at": "2023-11-21"}]),
+        ({**C1, "id": "N1"}, [
+            {"type": "bill_issued", "id": "a", "period": "2026-06", "amount": "50.00",
+             "due": "2026-07-15"},
+            {"type": "bill_issued", "id": "b", "period": "2026-07", "amount": "60.00",
+             "due": "2026-08-15"},
+            {"type": "payment_received", "id": "p", "at": "2026-08-10T10:00:00+08:00",
+             "amount": "60.00", "bill_id": "b"},
+            {"type": "payment_received", "id": "q", "at": "2026-10-31T23:59:59+08:00",
+             "amount": "20.00"},
+            {"type": "payment_received", "id": "r", "at": "2026-11-01T00:00:00+08:00",
+             "amount": "30.00"},
+        ]),
+    ]
+    got = assert_equivalent(CREDIT, histories, AS_OF)
+    assert got.get_column("grade").to_list() == ["C", "D", "A", "D"]
+
+
+def test_month_thresholds_match_relativedelta() -> None:
+    """The first day d with d + n months >= cutoff, for every cutoff of 2000-2040."""
+    day = date(2000, 1, 31)
+    while day < date(2040, 12, 31):
+        for months in (1, 2):
+            t = _first_day_reaching(day, months)
+            assert t + relativedelta(months=months) >= day
+            assert (t - timedelta(days=1)) + relativedelta(months=months) < day
+        day = (day + timedelta(days=1)).replace(day=1) + relativedelta(day=31)
+
+
+def test_tables_helper_roundtrip() -> None:
+    """The test helper builds the two input tables from histories."""
+    customers, events = tables([(C1, [])])
+    assert customers.height == 1
+    assert events.height == 0
