@@ -44,6 +44,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
@@ -305,48 +306,31 @@ def facts_frame(rows: list[Env]) -> Any:
 
 
 def bench_batch_step(sample: list[Env]) -> Bench:
-    """Our batch step: the compiled rules via ``compile_columnar`` as one first-hit chain."""
+    """Our batch step: the engine's own columnar decision step (``compile_decisions``)."""
     try:
-        import polars as pl
-
-        from gridcrm_rules.batch.columnar_expr import compile_columnar, truthy
+        from gridcrm_rules import Engine
+        from gridcrm_rules.batch.decide import SCALAR, ColumnarPlan, compile_decisions
         from gridcrm_rules.engine.step import DecisionStep
-        from gridcrm_rules.functions import FUNCTIONS
+        from gridcrm_rules.functions import FUNCTIONS, EvalContext
     except ImportError as exc:
         raise Skip(f"cannot import the columnar compiler: {exc}") from None
-    decision = credit_decision()
+    engine = Engine.from_packs(["credit"])
+    decision = next(d for d in engine.program.decisions if d.name == "credit")
     schema = facts_frame(sample[:1]).schema
-    consts = {f"params.{k}": v for k, v in credit_program().params.items()}
-
-    def no_calls(spec: Any, args: tuple[Any, ...]) -> Any:
-        raise RuntimeError(f"unexpected constant call {spec.name}{args}")
-
-    grade: Any = pl.when(pl.lit(False)).then(pl.lit(None, pl.String))
-    rid: Any = pl.when(pl.lit(False)).then(pl.lit(None, pl.String))
-    risk, reached = pl.lit(False), pl.lit(True)
-    try:
-        for rule in decision.rules:
-            col = compile_columnar(
-                rule.when_ir, decision.schema, schema, consts, FUNCTIONS, no_calls
-            )
-            cond = truthy(col)
-            value = dict(rule.outputs)["grade"]({})
-            grade = grade.when(cond).then(pl.lit(value, pl.String))
-            rid = rid.when(cond).then(pl.lit(rule.id))
-            risk = risk | (reached & col.risk)
-            reached = reached & ~cond
+    as_of = datetime(2026, 11, 22, 9, tzinfo=timezone(timedelta(hours=8)))
+    plan = ColumnarPlan(engine.program, FUNCTIONS, EvalContext(engine.calendar), as_of,
+                        as_of.date())
+    try:  # compiled once per engine and frame schema, as the batch engine caches it
+        compiled = compile_decisions(schema, plan)
     except Exception as exc:  # the compiler's API moved or it refuses a rule: say so
-        raise Skip(f"compile_columnar failed: {type(exc).__name__}: {exc}") from None
-    default = dict(decision.default).get("grade")
-    exprs = [
-        grade.otherwise(pl.lit(default, pl.String)).alias("grade"),
-        rid.otherwise(pl.lit(None, pl.String)).alias("rule_id"),
-        risk.fill_null(True).alias("__scalar"),
-    ]
+        raise Skip(f"compile_decisions failed: {type(exc).__name__}: {exc}") from None
+    if compiled.notes:
+        raise Skip("; ".join(compiled.notes))
     step = DecisionStep(decision)
 
-    def run(frame: pl.DataFrame) -> pl.DataFrame:
-        out = frame.with_columns(exprs)
+    def run(frame: Any) -> Any:
+        out = compiled.apply(frame).rename(
+            {"credit.grade": "grade", "credit.__rule_id": "rule_id", SCALAR: "__scalar"})
         if out.get_column("__scalar").any():  # rows the scalar engine must decide
             out = _scalar_fallback(out, step)
         return out
@@ -357,7 +341,7 @@ def bench_batch_step(sample: list[Env]) -> Bench:
         run,
         lambda out: out.get_column("grade").to_list(),
         lambda out: out.get_column("rule_id").to_list(),
-        note="compile_columnar chain; reads = the frame's fact columns",
+        note="batch/decide.compile_decisions: one rule-index chain; reads = the fact columns",
     )
 
 
