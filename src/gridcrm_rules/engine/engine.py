@@ -16,7 +16,6 @@ from pydantic import BaseModel
 
 from .._time import local_date, to_aware
 from ..calendar import WorkingDayCalendar
-from ..errors import EvaluationError
 from ..expr import CONTEXT_KEY
 from ..facts import FactContext, FactRegistry, default_facts
 from ..functions import FUNCTIONS, EvalContext
@@ -39,6 +38,7 @@ from ..models import (
 from ..packs import PackRegistry, PackSpec, ResolvedPack
 from .build import CompiledDecision, CompiledRule, Program, build_program
 from .overrides import apply_overrides
+from .step import DecisionStep
 from .tasks import build_task
 
 __all__ = ["DEFAULT_PACKS", "Engine"]
@@ -291,28 +291,7 @@ class _Run:
             self.collect(d, self.fire(d, env, event.id), event, credit_facts)
 
     def fire(self, d: CompiledDecision, env: Mapping[str, Any], trigger: str | None) -> list[Hit]:
-        matched: list[Hit] = []
-        for rule in d.rules:
-            if not rule.active_on(self.day):
-                continue
-            try:
-                if not rule.when(env):
-                    continue
-                outputs = {name: fn(env) for name, fn in rule.outputs}
-            except EvaluationError as exc:
-                raise EvaluationError(str(exc), loc=(d.pack.name, d.name, rule.id)) from None
-            matched.append((rule, outputs))
-            if d.spec.hit_policy == "first":
-                break
-        if d.spec.hit_policy == "unique" and len(matched) > 1:
-            ids = ", ".join(r.id for r, _ in matched)
-            raise EvaluationError(
-                f"hit policy 'unique' but {len(matched)} rules match: {ids}",
-                loc=(d.pack.name, d.name),
-            )
-        if d.spec.hit_policy == "priority" and matched:
-            best = max(r.priority for r, _ in matched)
-            matched = [next(h for h in matched if h[0].priority == best)]
+        matched = DecisionStep(d, day=self.day).matches(env)
         for rule, outputs in matched:
             self.hits.append(
                 RuleHit(

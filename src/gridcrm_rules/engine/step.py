@@ -79,6 +79,22 @@ class DecisionStep:
         """Run the rules over ``env``; raise EvaluationError as the engine would."""
         if self._first:
             return self._first_hit(env)
+        matched = self.matches(env)
+        values = dict(self._default)
+        if matched and self._policy != "collect":
+            values.update(matched[0][1])
+        hits = tuple(
+            StepHit(rule.id, outputs, {k: env[k] for k in rule.reads}) for rule, outputs in matched
+        )
+        return StepResult(hits, values)
+
+    def matches(self, env: Mapping[str, Any]) -> list[tuple[CompiledRule, dict[str, Any]]]:
+        """The rules the hit policy selects, with their outputs (the engine's core).
+
+        ``first``: the first rule that holds; ``unique``: the one that holds (two
+        is an EvaluationError naming both); ``priority``: the highest priority
+        (ties: the first); ``collect``: every rule that holds.
+        """
         d = self.decision
         matched: list[tuple[CompiledRule, dict[str, Any]]] = []
         for rule in self._rules:
@@ -100,13 +116,7 @@ class DecisionStep:
         if self._policy == "priority" and matched:
             best = max(r.priority for r, _ in matched)
             matched = [next(h for h in matched if h[0].priority == best)]
-        values = dict(self._default)
-        if matched and self._policy != "collect":
-            values.update(matched[0][1])
-        hits = tuple(
-            StepHit(rule.id, outputs, {k: env[k] for k in rule.reads}) for rule, outputs in matched
-        )
-        return StepResult(hits, values)
+        return matched
 
     def first_rule(self, env: Mapping[str, Any]) -> tuple[str | None, Mapping[str, Any]]:
         """Fast path for ``first`` tables: (rule id or None, values), no trace.
