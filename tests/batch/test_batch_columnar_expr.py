@@ -135,3 +135,13 @@ def test_hit_policies_and_entitlements_equal_scalar() -> None:
     got = assert_equivalent(engine, histories, "2026-11-22")
     assert got.get_column("path").to_list() == ["columnar"] * 3
     assert got.get_column("pick_rule_ids").to_list() == [["high"], ["high"], []]
+
+
+def test_pydantic_inf_nan_marker_is_understood_in_every_pydantic_version() -> None:
+    """Decimal fields that forbid inf/nan stay columnar (2.13 and 2.14 mark it differently)."""
+    from gridcrm_rules.batch._fields import field_specs
+    from gridcrm_rules.models import Customer
+
+    specs = field_specs(Customer)
+    assert specs["supply_voltage_kv"].kind == "decimal"
+    assert specs["transformer_kva"].kind == "decimal"

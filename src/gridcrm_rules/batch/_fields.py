@@ -60,6 +60,16 @@ def _unwrap(annotation: Any) -> tuple[Any, bool, list[Any]]:
     return annotation, nullable, meta
 
 
+def _only_forbids_inf_nan(meta: Any) -> bool:
+    """True for pydantic's ``allow_inf_nan=False`` marker, whatever class carries it.
+
+    pydantic < 2.14 stores it as ``_PydanticGeneralMetadata``, 2.14+ as
+    ``AllowInfNan``; matching the content keeps both on the columnar path.
+    """
+    fields = vars(meta) if hasattr(meta, "__dict__") else {}
+    return fields == {"allow_inf_nan": False}
+
+
 def _spec(name: str, info: Any) -> FieldSpec:
     base, nullable, meta = _unwrap(info.annotation)
     meta = [*info.metadata, *meta]
@@ -72,7 +82,7 @@ def _spec(name: str, info: Any) -> FieldSpec:
             bounds[key] = Decimal(str(getattr(m, key)))
         elif isinstance(m, at.MinLen):
             min_len = m.min_length
-        elif type(m).__name__ == "_PydanticGeneralMetadata" and set(vars(m)) <= {"allow_inf_nan"}:
+        elif _only_forbids_inf_nan(m):
             continue
         else:
             plain = False
