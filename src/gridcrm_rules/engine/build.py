@@ -458,8 +458,6 @@ def build_program(
 
 
 def _event_type_names() -> frozenset[str]:
-    from .names import EVENT_MODELS
-
     return frozenset(EVENT_MODELS)
 
 

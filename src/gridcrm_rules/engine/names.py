@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import types
 import typing
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal, get_args, get_origin
@@ -21,7 +21,7 @@ from pydantic import BaseModel
 from ..expr import Binding
 from ..expr.types import BOOL, DATE, DATETIME, NUMBER, STR, Kind, Type
 from ..models import Customer
-from ..models.events import Event
+from ..models.events import EVENT_MODELS
 from ..packs.schema import OutputSpec, ParamSpec
 
 __all__ = [
@@ -40,15 +40,6 @@ _VALUE_TYPES: dict[str, Type] = {
     "date": DATE,
     "datetime": DATETIME,
 }
-
-
-def _event_models() -> dict[str, type[BaseModel]]:
-    union = get_args(get_args(Event)[0])
-    return {m.model_fields["type"].default: m for m in union}
-
-
-EVENT_MODELS: Mapping[str, type[BaseModel]] = types.MappingProxyType(_event_models())
-"""Event ``type`` -> its model."""
 
 
 def annotation_type(annotation: Any) -> Type:

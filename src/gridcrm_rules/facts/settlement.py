@@ -8,8 +8,8 @@ paid is either allocated to a bill or left as an unallocated credit, so
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Literal
@@ -38,22 +38,20 @@ class Settlement:
     bills: tuple[BillIssued, ...]
     allocations: tuple[Allocation, ...]
     unallocated: Decimal
+    by_bill: Mapping[str, tuple[Allocation, ...]] = field(default_factory=dict)
+    """Each bill's allocations in payment order (built by :func:`settle`)."""
 
     def paid_by(self, bill_id: str, instant: datetime) -> Decimal:
         """Amount allocated to ``bill_id`` from payments made at or before ``instant``."""
-        return sum(
-            (a.amount for a in self.allocations if a.bill_id == bill_id and a.at <= instant),
-            _ZERO,
-        )
+        return sum((a.amount for a in self.by_bill.get(bill_id, ()) if a.at <= instant), _ZERO)
 
     def settled_at(self, bill: BillIssued) -> datetime | None:
         """When a non-zero ``bill`` was fully paid; None while it is (partly) unpaid."""
         total = _ZERO
-        for a in self.allocations:
-            if a.bill_id == bill.id:
-                total += a.amount
-                if total >= bill.amount:
-                    return a.at
+        for a in self.by_bill.get(bill.id, ()):
+            total += a.amount
+            if total >= bill.amount:
+                return a.at
         return None
 
 
@@ -102,4 +100,9 @@ def settle(
                 remaining[b.id] -= take
                 left -= take
         unallocated += left
-    return Settlement(ordered, tuple(allocations), unallocated)
+    by_bill: dict[str, list[Allocation]] = {}
+    for a in allocations:
+        by_bill.setdefault(a.bill_id, []).append(a)
+    return Settlement(
+        ordered, tuple(allocations), unallocated, {k: tuple(v) for k, v in by_bill.items()}
+    )

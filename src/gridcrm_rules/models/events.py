@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Annotated, Any, Literal, Union, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
@@ -18,6 +19,7 @@ from .._time import local_date, start_of_day
 from ._types import Instant, Kwh, Money, YearMonth
 
 __all__ = [
+    "EVENT_MODELS",
     "ApplicationDocument",
     "ApplicationForwarded",
     "BillIssued",
@@ -464,7 +466,11 @@ _EVENTS: TypeAdapter[tuple[Event, ...]] = TypeAdapter(
 )
 
 
-_EVENT_CLASSES = tuple(get_args(get_args(Event)[0]))
+EVENT_MODELS: Mapping[str, type[BaseModel]] = MappingProxyType(
+    {m.model_fields["type"].default: m for m in get_args(get_args(Event)[0])}
+)
+"""Event ``type`` -> its model (the members of the ``Event`` union)."""
+_EVENT_CLASSES = tuple(EVENT_MODELS.values())
 
 
 def parse_events(items: Iterable[BaseModel | Mapping[str, Any]]) -> tuple[Event, ...]:
