@@ -31,6 +31,7 @@ from ..expr.types import BOOL, DATE, DATETIME, NUMBER, STR, Kind, Type
 from ..facts import FactRegistry
 from ..models import Citation, PackRef
 from ..packs import DecisionSpec, ResolvedPack, RuleSpec
+from .kernel import DecisionKernel, fuse
 from .names import (
     EVENT_MODELS,
     customer_bindings,
@@ -75,6 +76,8 @@ class CompiledRule:
     reads: tuple[str, ...]
     output_reads: tuple[str, ...]
     outputs: tuple[tuple[str, Compiled], ...]
+    output_nodes: tuple[tuple[str, ir.Node | None], ...]
+    """The outputs' IR, in the order of ``outputs`` (None: call the function)."""
     source: Citation
     priority: int
     effective_from: date | None
@@ -99,6 +102,8 @@ class CompiledDecision:
     depends_on: frozenset[str]
     schema: Mapping[str, Binding]
     assumptions: tuple[ir.Node, ...]
+    kernel: DecisionKernel
+    """The rules fused into generated functions (what the scalar step runs)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,8 +190,12 @@ class _Builder:
         schema: Mapping[str, Binding],
         loc: tuple[str | int, ...],
         where: str,
-    ) -> tuple[Compiled, tuple[str, ...]] | None:
-        """A closure for one output value, and the keys its formula reads."""
+    ) -> tuple[Compiled, tuple[str, ...], ir.Node | None] | None:
+        """A function for one output value, the keys its formula reads, and its IR.
+
+        The IR is the formula, or a ``Const`` for a plain literal; None for a
+        literal the IR cannot hold (a date), which the scalar step then calls.
+        """
         if isinstance(value, str) and value.startswith("="):
             got = self.expression(value[1:], schema, loc, where)
             if got is None:
@@ -197,12 +206,15 @@ class _Builder:
                     ErrorRecord("output_type", loc, f"formula gives {vt}, expected {t} ({where})")
                 )
                 return None
-            return compile_expr(node, schema, self.functions), _reads(node, schema)
+            return compile_expr(node, schema, self.functions), _reads(node, schema), node
         literal, error = _literal(value, t, loc)
         if error is not None:
             self.errors.append(_with_where(error, where))
             return None
-        return (lambda env: literal), ()
+        const = None
+        if literal is None or isinstance(literal, bool | int | Decimal | str):
+            const = ir.Const(literal, ir.Pos(0, 0))
+        return (lambda env: literal), (), const
 
     def rule(
         self,
@@ -219,6 +231,7 @@ class _Builder:
         path: tuple[str | int, ...] = ("decisions", dname, "rules", written_at)
         node = self.condition(rule.when, schema, (*base, "when"), src.where((*path, "when")))
         outputs: list[tuple[str, Compiled]] = []
+        output_nodes: list[tuple[str, ir.Node | None]] = []
         output_reads: list[str] = []
         for name, (t, required) in out_types.items():
             if name not in rule.outputs:
@@ -235,6 +248,7 @@ class _Builder:
             got = self.output(name, rule.outputs[name], t, schema, (*base, "outputs", name), where)
             if got is not None:
                 outputs.append((name, got[0]))
+                output_nodes.append((name, got[2]))
                 output_reads += got[1]
         for name in rule.outputs:
             if name not in out_types:
@@ -258,6 +272,7 @@ class _Builder:
             reads=_reads(node, schema),
             output_reads=tuple(dict.fromkeys(output_reads)),
             outputs=tuple(outputs),
+            output_nodes=tuple(output_nodes),
             source=Citation(
                 clause=(source.clause if source and source.clause else rule.id),
                 document=source.document if source else None,
@@ -422,15 +437,18 @@ def build_program(
             for key in (*r.reads, *r.output_reads)
             if "." in key and key.split(".", 1)[0] in owners
         }
+        kept = tuple(r for r in rules if r is not None)
         compiled[dname] = CompiledDecision(
             name=dname,
             pack=PackRef(name=pack.name, version=pack.version),
             spec=spec,
-            rules=tuple(r for r in rules if r is not None),
+            rules=kept,
             default=tuple(default),
             depends_on=frozenset(deps),
             schema=schema,
             assumptions=tuple(assumptions),
+            kernel=fuse((pack.name, dname), spec.hit_policy, kept, dict(default), schema,
+                        b.functions),
         )
     facts_read = frozenset(
         key
