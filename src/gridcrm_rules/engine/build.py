@@ -68,7 +68,7 @@ EMIT_OUTPUTS: Final[Mapping[str, Mapping[str, tuple[Type, bool]]]] = {
 
 @dataclass(frozen=True, slots=True)
 class CompiledRule:
-    """One rule ready to run: condition and outputs as closures, plus their IR."""
+    """One rule ready to run: condition and outputs as functions, plus their IR."""
 
     id: str
     when: Compiled

@@ -133,9 +133,9 @@ class _Fuser:
 
     def test(self, index: int, rule: CompiledRule) -> ast.expr:
         """The rule's condition, guarded by its ``active`` flag if it has dates."""
-        cond = self.emit.test(rule.when_ir)
         if rule.effective_from is None and rule.effective_to is None:
-            return cond
+            return self.emit.test(rule.when_ir, sure=True)  # reached: always evaluated
+        cond = self.emit.test(rule.when_ir)
         flag = ast.Subscript(value=_name("_active"), slice=ast.Constant(index), ctx=ast.Load())
         return ast.BoolOp(op=ast.And(), values=[flag, cond])
 
@@ -171,6 +171,7 @@ class _Fuser:
     def body(self, per_rule: Callable[[int, CompiledRule], list[ast.stmt]],
              tail: list[ast.stmt]) -> list[ast.stmt]:
         """Try the rules in order, tracking which one runs; relocate its errors."""
+        self.emit.start_function()
         tried: list[ast.stmt] = []
         for index, rule in enumerate(self.rules):
             if index:

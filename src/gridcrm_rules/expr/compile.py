@@ -131,6 +131,12 @@ class PyEmitter:
     names; the code itself holds only plain constants and those names.  One
     emitter may translate many expressions into one function (the scalar step
     fuses a decision table), sharing the namespace and the temporaries' counter.
+
+    ``sure=True`` says the expression is certainly evaluated whenever the code
+    reaches it (a table's next ``if`` test).  Then a name on a path Python always
+    evaluates (the first operand of ``and``/``or``, both sides of ``+``, the test
+    of ``x if c else y``...) is read into a local the first time, and every later
+    use in the function reads the local instead of ``env`` again.
     """
 
     def __init__(self, schema: Schema, functions: Mapping[str, FunctionSpec]) -> None:
@@ -138,6 +144,7 @@ class PyEmitter:
         self.functions = functions
         self.namespace: dict[str, Any] = dict(_RUNTIME)
         self._count = 0
+        self._locals: dict[str, str] = {}
 
     def bind(self, value: Any, prefix: str = "_k") -> ast.Name:
         """A fresh private name for ``value`` in the namespace."""
@@ -146,18 +153,30 @@ class PyEmitter:
         self.namespace[name] = value
         return _load(name)
 
-    def read(self, key: str) -> ast.expr:
-        """``env[key]``."""
-        return ast.Subscript(value=_load(ENV), slice=ast.Constant(key), ctx=ast.Load())
+    def start_function(self) -> None:
+        """Forget the locals of the previous function: a new function starts empty."""
+        self._locals = {}
 
-    def test(self, node: ir.Node) -> ast.expr:
+    def read(self, key: str, *, sure: bool = False) -> ast.expr:
+        """``env[key]``; a local once the key has been read on a sure path."""
+        if key in self._locals:
+            return _load(self._locals[key])
+        subscript = ast.Subscript(value=_load(ENV), slice=ast.Constant(key), ctx=ast.Load())
+        if not sure:
+            return subscript
+        self._count += 1
+        local = self._locals[key] = f"_n{self._count}"
+        return ast.NamedExpr(target=_store(local), value=subscript)
+
+    def test(self, node: ir.Node, *, sure: bool = False) -> ast.expr:
         """``node`` where only its truth matters (an ``if`` test): no ``bool()``."""
         if isinstance(node, ir.BoolOp):
             op = ast.And() if node.op == "and" else ast.Or()
-            return ast.BoolOp(op=op, values=[self.test(o) for o in node.operands])
-        return self.value(node)
+            values = [self.test(o, sure=sure and i == 0) for i, o in enumerate(node.operands)]
+            return ast.BoolOp(op=op, values=values)
+        return self.value(node, sure=sure)
 
-    def value(self, node: ir.Node) -> ast.expr:
+    def value(self, node: ir.Node, *, sure: bool = False) -> ast.expr:
         """``node`` as a value, exactly as the language defines it."""
         match node:
             case ir.Const(value=v):
@@ -165,47 +184,54 @@ class PyEmitter:
                     return ast.Constant(v)
                 return self.bind(v)
             case ir.Name(name=name):
-                return self.read(self.schema[name].key)
+                return self.read(self.schema[name].key, sure=sure)
             case ir.Not(operand=o):
-                return ast.UnaryOp(op=ast.Not(), operand=self.test(o))
+                return ast.UnaryOp(op=ast.Not(), operand=self.test(o, sure=sure))
             case ir.BoolOp():
-                return _call("bool", self.test(node))
+                return _call("bool", self.test(node, sure=sure))
             case ir.IsNone(operand=o, negated=neg):
                 op: ast.cmpop = ast.IsNot() if neg else ast.Is()
-                return ast.Compare(left=self.value(o), ops=[op], comparators=[ast.Constant(None)])
+                return ast.Compare(left=self.value(o, sure=sure), ops=[op],
+                                   comparators=[ast.Constant(None)])
             case ir.In(operand=o, items=items, negated=neg):
+                left = self.value(o, sure=sure)
                 members = self.bind(frozenset(i.value for i in items), "_set")
                 op = ast.NotIn() if neg else ast.In()
-                return ast.Compare(left=self.value(o), ops=[op], comparators=[members])
+                return ast.Compare(left=left, ops=[op], comparators=[members])
             case ir.Compare():
-                return self._compare(node)
+                return self._compare(node, sure)
             case ir.Neg(operand=o):
-                return _call("_neg", self.value(o))
+                return _call("_neg", self.value(o, sure=sure))
             case ir.BinOp(op=op_, left=left, right=right):
-                return _call(_ARITH[op_][0], self.value(left), self.value(right))
+                a = self.value(left, sure=sure)
+                return _call(_ARITH[op_][0], a, self.value(right, sure=sure))
             case ir.IfExp(test=t, body=b, orelse=e):
-                return ast.IfExp(test=self.test(t), body=self.value(b), orelse=self.value(e))
+                cond = self.test(t, sure=sure)
+                return ast.IfExp(test=cond, body=self.value(b), orelse=self.value(e))
             case ir.Call(func=fname, args=args):
                 spec = self.functions[fname]
                 fn = self.bind(spec.impl, "_fn").id
-                values = [self.value(a) for a in args]
-                if spec.needs_context:
-                    values.insert(0, self.read(CONTEXT_KEY))
+                values = [self.read(CONTEXT_KEY, sure=sure)] if spec.needs_context else []
+                values += [self.value(a, sure=sure) for a in args]
                 return _call(fn, *values)
         raise AssertionError(f"unhandled node {node!r}")  # pragma: no cover
 
-    def _compare(self, n: ir.Compare) -> ast.expr:
-        """One comparison inline; a chain as ``and`` of pairs sharing temporaries."""
+    def _compare(self, n: ir.Compare, sure: bool) -> ast.expr:
+        """One comparison inline; a chain as ``and`` of pairs sharing temporaries.
+
+        The first pair is always evaluated; later pairs only if the earlier held.
+        """
         if (
             len(n.ops) == 1
             and isinstance(n.left, ir.Name)
             and isinstance(n.comparators[0], ir.Const)
             and not self.schema[n.left.name].type.nullable
         ):  # a name that cannot be None against a literal: plain Python
-            right = self.value(n.comparators[0])
-            return ast.Compare(left=self.value(n.left), ops=[_AST_CMP[n.ops[0]]()],
-                               comparators=[right])
-        operands = [self.value(x) for x in (n.left, *n.comparators)]
+            left = self.value(n.left, sure=sure)
+            return ast.Compare(left=left, ops=[_AST_CMP[n.ops[0]]()],
+                               comparators=[self.value(n.comparators[0])])
+        operands = [self.value(x, sure=sure and i < 2)
+                    for i, x in enumerate((n.left, *n.comparators))]
         pairs: list[ast.expr] = []
         left = operands[0]
         for i, (sym, right) in enumerate(zip(n.ops, operands[1:], strict=True)):

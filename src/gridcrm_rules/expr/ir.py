@@ -1,6 +1,6 @@
 """The typed intermediate form of a condition: small, frozen, backend-neutral.
 
-Nothing here refers to Python evaluation: the closure compiler, the columnar
+Nothing here refers to Python evaluation: the Python code generator, the columnar
 compiler and the gap/overlap verifier all read the same nodes.
 """
 
