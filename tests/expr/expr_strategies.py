@@ -81,7 +81,7 @@ bool_leaf = st.one_of(
 def _bool_tree(children: st.SearchStrategy[ir.Node]) -> st.SearchStrategy[ir.Node]:
     return st.one_of(
         children.map(lambda c: ir.Not(c, P)),
-        st.tuples(st.sampled_from(["and", "or"]), st.lists(children, min_size=2, max_size=4))
+        st.tuples(st.sampled_from(["and", "or"]), st.lists(children, min_size=1, max_size=4))
         .map(lambda t: ir.BoolOp(t[0], tuple(t[1]), P)),
         st.tuples(children, children, children).map(lambda t: ir.IfExp(t[0], t[1], t[2], P)),
         st.tuples(children, children).map(  # a bool used as a value: compared with a bool

@@ -161,7 +161,7 @@ def compile_columnar(
                 return name(n)
             case ir.Not(operand=o):
                 x = c(o)
-                return Col(~truthy(x), "bool", risk=x.risk)
+                return Col(~truthy(x), "bool", risk=x.risk, nullable=False)
             case ir.BoolOp(op=op, operands=ops):
                 return _boolop(op, [c(o) for o in ops])
             case ir.IsNone(operand=o, negated=neg):
@@ -169,7 +169,7 @@ def compile_columnar(
                 test = x.expr.is_not_null() if neg else x.expr.is_null()
                 if x.kind == "null":
                     test = pl.lit(neg)
-                return Col(test, "bool", risk=x.risk)
+                return Col(test, "bool", risk=x.risk, nullable=False)
             case ir.In(operand=o, items=items, negated=neg):
                 return _membership(c(o), items, neg)
             case ir.Compare():

@@ -1,28 +1,38 @@
 """Decision tables as polars expressions, and which rows the scalar engine must decide.
 
-A ``first`` table becomes ``when(r1).then(...).when(r2)...``; ``priority`` is the
-same chain over the rules sorted by priority (ties in table order); ``unique``
-routes rows where two rules match to the scalar engine (which raises the
-engine's error); ``collect`` gives every matching rule.  Each value decision
-adds ``<decision>.<output>`` columns (what later decisions read) and
-``<decision>.__rule_ids``; entitlement decisions add a list of entitlement
-structs.  The scalar engine decides a row when any decision needs it there:
-a decision over events and the customer has such events, a task decision whose
-rule matches, an expression that would raise, or a decision the columnar
-compiler cannot express (then every row).
+A ``first`` table becomes ``when(r1).then(0).when(r2).then(1)...``: the position of
+the rule that fires (``<decision>.__idx``, the number of rules where none does),
+from which each constant output is gathered.  Rule k of a ``first`` table is only
+tried where rules 1..k-1 missed, so the flags their misses fix (``theft`` is False
+once ``theft or arrears_over_2m`` missed) are substituted into rule k before it is
+compiled.  ``priority`` is the same chain over the rules sorted by priority (ties
+in table order); ``unique`` routes rows where two rules match to the scalar
+engine (which raises the engine's error); ``collect`` gives every matching rule.
+Each value decision adds ``<decision>.<output>`` columns (what later decisions
+read) and ``<decision>.__rule_id`` (``__rule_ids`` for ``collect``); entitlement
+decisions add a list of entitlement structs.  The scalar engine decides a row
+when any decision needs it there: a decision over events and the customer has
+such events, a task decision whose rule matches, an expression that would raise,
+or a decision the columnar compiler cannot express (then every row); where none
+can, ``__scalar`` is the constant False.  The expressions are packed into as few
+``with_columns`` stages as their reads allow (a stage costs about as much as
+gathering one output column).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Final
 
 import polars as pl
 
 from ..engine.build import CompiledDecision, CompiledRule, Program
+from ..expr import ir
+from ..expr.check import Binding
 from ..expr.functions import FunctionSpec
+from ..expr.types import Kind
 from ..functions import EvalContext
 from .columnar_expr import Col, NotColumnar, _and, _or, compile_columnar, literal, truthy
 from .result import ENTITLEMENT, encode_params
@@ -87,55 +97,68 @@ class CompiledColumnar:
 def compile_decisions(schema: pl.Schema, plan: ColumnarPlan) -> CompiledColumnar:
     """Compile every decision once for frames of ``schema`` (see :func:`decide_columnar`)."""
     frame = pl.DataFrame(schema=schema)  # no rows: only the column types are read
-    stages: list[tuple[pl.Expr, ...]] = []
+    exprs: list[pl.Expr] = []
 
-    def add(*exprs: pl.Expr) -> None:
+    def add(*new: pl.Expr) -> None:
         nonlocal frame
-        stages.append(exprs)
-        frame = frame.with_columns(exprs)
+        exprs.extend(new)
+        frame = frame.with_columns(new)
 
     consts = plan.constants()
-    scalar = pl.lit(False)
+    scalar: pl.Expr | None = None
     entitlements: list[pl.Expr] = []
     credit_seen = False
     for d in plan.program.decisions:
         if d.spec.over == "events":
-            scalar = scalar | pl.col(events_flag(d))
+            scalar = _or(scalar, pl.col(events_flag(d)))
             continue
         try:
             conds, outs, risk = _compile(d, frame, plan, consts)
         except NotColumnar as exc:
             note = f"decision {d.name!r} is decided per customer: {exc}"
             return CompiledColumnar(((pl.lit(True).alias(SCALAR),),), (note,))
-        scalar = scalar | risk
+        scalar = _or(scalar, risk)
         rules = _ordered(d, plan.day)
         policy = d.spec.hit_policy
         if policy == "unique":
-            scalar = scalar | (pl.sum_horizontal([c.cast(pl.Int32) for c in conds] or
-                                                 [pl.lit(0)]) > 1)
+            scalar = _or(scalar, pl.sum_horizontal([c.cast(pl.Int32) for c in conds] or
+                                                   [pl.lit(0)]) > 1)
         if d.spec.emits == "task":
-            scalar = scalar | pl.any_horizontal(conds or [pl.lit(False)])
+            scalar = _or(scalar, pl.any_horizontal(conds or [pl.lit(False)]))
             continue
         if d.spec.emits == "entitlement":
             grade = pl.col("credit.grade") if credit_seen else pl.lit(None, pl.String)
             entitlements.append(_entitlements(rules, conds, outs, grade, policy))
             continue
-        add(_rule_index(d, conds))
+        if policy != "collect":
+            add(_rule_index(d, conds))
         values = _values(d, rules, conds, outs, policy)
         if d.name == "credit":  # no override on a columnar row: computed == effective
             credit_seen = True
-            grade = next(v for v in values if v.meta.output_name() == "credit.grade")
-            values.append(grade.alias("credit.computed_grade"))
+            add(*values)  # the copy below shares the grade's buffers (no second gather)
+            add(pl.col("credit.grade").alias("credit.computed_grade"))
+            continue
         add(*values)
     if entitlements:
         add(pl.concat_list(entitlements).alias("__entitlements") if len(entitlements) > 1
             else entitlements[0].alias("__entitlements"))
-    flag = scalar.fill_null(True).alias(SCALAR)  # reads only input and earlier columns
-    if stages:
-        stages[-1] = (*stages[-1], flag)
-    else:
-        stages.append((flag,))
-    return CompiledColumnar(tuple(stages), ())
+    # None: no row needs the scalar engine (a constant column, no pass over the rows)
+    add((pl.lit(False) if scalar is None else scalar.fill_null(True)).alias(SCALAR))
+    return CompiledColumnar(_stages(exprs), ())
+
+
+def _stages(exprs: list[pl.Expr]) -> tuple[tuple[pl.Expr, ...], ...]:
+    """Pack expressions (in dependency order) into as few ``with_columns`` stages as
+    possible: each goes to the stage right after the last one making a column it reads."""
+    stages: list[list[pl.Expr]] = []
+    made: dict[str, int] = {}
+    for expr in exprs:
+        at = 1 + max((made[n] for n in expr.meta.root_names() if n in made), default=-1)
+        if at == len(stages):
+            stages.append([])
+        stages[at].append(expr)
+        made[expr.meta.output_name()] = at
+    return tuple(tuple(stage) for stage in stages)
 
 
 def decide_columnar(frame: pl.DataFrame, plan: ColumnarPlan) -> tuple[pl.DataFrame, list[str]]:
@@ -146,8 +169,9 @@ def decide_columnar(frame: pl.DataFrame, plan: ColumnarPlan) -> tuple[pl.DataFra
 
 def _compile(
     d: CompiledDecision, frame: pl.DataFrame, plan: ColumnarPlan, consts: Mapping[str, Any]
-) -> tuple[list[pl.Expr], list[dict[str, Col]], pl.Expr]:
-    """Conditions, outputs per rule, and the risk that the scalar engine would raise."""
+) -> tuple[list[pl.Expr], list[dict[str, Col]], pl.Expr | None]:
+    """Conditions, outputs per rule, and the risk that the scalar engine would raise
+    (None: it never does)."""
     schema = frame.schema
     rules = _ordered(d, plan.day)
     conds: list[pl.Expr] = []
@@ -155,20 +179,97 @@ def _compile(
     risk: pl.Expr | None = None
     reached: pl.Expr | None = None
     first = d.spec.hit_policy == "first"
+    missed: dict[str, bool] = {}  # first-hit: names fixed by the misses of earlier rules
     for rule in rules:
-        when = compile_columnar(rule.when_ir, d.schema, schema, consts, plan.functions,
+        node = _assume(rule.when_ir, missed) if missed else rule.when_ir
+        known = {**consts, **{d.schema[n].key: v for n, v in missed.items()}}
+        when = compile_columnar(node, d.schema, schema, known, plan.functions,
                                 plan.call_constant)
         cond = truthy(when)
-        outputs = {name: _output(d, rule, name, frame, plan, consts) for name, _ in rule.outputs}
+        outputs = {name: _output(d, rule, name, frame, plan, known) for name, _ in rule.outputs}
         risk = _or(risk, when.risk if reached is None else _and(reached, when.risk))
         for o in outputs.values():
             guard = cond if reached is None else reached & cond
             risk = _or(risk, _and(guard, o.risk))
         if first:
             reached = ~cond if reached is None else reached & ~cond
+            missed = _merge(missed, _when_false(node, d.schema))
         conds.append(cond)
         outs.append(outputs)
-    return conds, outs, risk if risk is not None else pl.lit(False)
+    return conds, outs, risk
+
+
+def _flag(name: str, schema: Mapping[str, Binding]) -> bool:
+    """Whether a name is a bool that is never None (so a miss of ``name`` means False)."""
+    binding = schema.get(name)
+    return binding is not None and binding.type.kind is Kind.BOOL and not binding.type.nullable
+
+
+def _when_false(node: ir.Node, schema: Mapping[str, Binding]) -> dict[str, bool]:
+    """Values of flag names implied where the condition ``node`` is false.
+
+    ``a or not b`` false means a is False and b is True; ``a and b`` implies
+    nothing about either (an ``and`` of one operand is that operand).
+    """
+    match node:
+        case ir.Name(name=n) if _flag(n, schema):
+            return {n: False}
+        case ir.Not(operand=ir.Name(name=n)) if _flag(n, schema):
+            return {n: True}
+        case ir.BoolOp(op="or", operands=ops):
+            out: dict[str, bool] = {}
+            for o in ops:
+                out = _merge(out, _when_false(o, schema))
+            return out
+        case ir.BoolOp(op="and", operands=(only,)):
+            return _when_false(only, schema)
+    return {}
+
+
+def _merge(a: dict[str, bool], b: dict[str, bool]) -> dict[str, bool]:
+    """Both sets of facts; a name they disagree on is dropped (the rule is unreachable)."""
+    return {**{k: v for k, v in a.items() if b.get(k, v) == v},
+            **{k: v for k, v in b.items() if a.get(k, v) == v}}
+
+
+def _truth(node: ir.Node) -> bool | None:
+    """Python truthiness of a bool/None constant; None when ``node`` is anything else."""
+    if isinstance(node, ir.Const) and (node.value is None or isinstance(node.value, bool)):
+        return bool(node.value)
+    return None
+
+
+def _assume(node: ir.Node, known: Mapping[str, bool]) -> ir.Node:
+    """``node`` with known flag names replaced by constants, ``not``/``and``/``or`` folded.
+
+    Only boolean structure is folded, in Python's order: a constant that decides an
+    ``and``/``or`` drops the operands after it (never evaluated, so they cannot
+    raise), a constant that does not decide it is dropped; a remaining ``and``/``or``
+    keeps its operands (its value is a bool, as before).
+    """
+    match node:
+        case ir.Name(name=n, pos=pos) if n in known:
+            return ir.Const(known[n], pos)
+        case ir.Not(operand=o):
+            inner = _assume(o, known)
+            truth = _truth(inner)
+            return replace(node, operand=inner) if truth is None else ir.Const(not truth, node.pos)
+        case ir.BoolOp(op=op, operands=ops):
+            decides = op == "or"  # the truth that ends an `or` (True) / an `and` (False)
+            kept: list[ir.Node] = []
+            for o in ops:
+                part = _assume(o, known)
+                truth = _truth(part)
+                if truth is None or truth == decides:
+                    kept.append(part)
+                if truth == decides:
+                    break
+            if not kept:  # every operand was a constant that does not decide
+                return ir.Const(not decides, node.pos)
+            if len(kept) == 1 and _truth(kept[0]) is not None:
+                return ir.Const(decides, node.pos)
+            return replace(node, operands=tuple(kept))
+    return node
 
 
 def _output(
@@ -188,16 +289,19 @@ def _output(
 
 
 def _rule_index(d: CompiledDecision, conds: list[pl.Expr]) -> pl.Expr:
-    """Position of the chosen rule (first matching in evaluation order), null if none."""
+    """Position of the chosen rule (first matching in evaluation order), ``len(conds)`` if
+    none: a UInt32 without nulls, which ``gather`` takes as is (no fill, no cast)."""
+    none = pl.lit(len(conds), pl.UInt32)
     chain: Any = pl
     for k, cond in enumerate(conds):
-        chain = chain.when(cond).then(pl.lit(k, pl.UInt16))
-    expr: pl.Expr = chain.otherwise(pl.lit(None, pl.UInt16)) if conds else pl.lit(None, pl.UInt16)
+        chain = chain.when(cond).then(pl.lit(k, pl.UInt32))
+    expr: pl.Expr = chain.otherwise(none) if conds else none
     return expr.alias(f"{d.name}.__idx")
 
 
 def _pick(values: list[Any], idx: pl.Expr) -> pl.Expr | None:
-    """``values[idx]`` (last entry for a null index) for text/flag constants, else None."""
+    """``values[idx]`` (the last entry stands for "no rule") for text/flag constants, else
+    None."""
     kinds = {type(v) for v in values if v is not None}
     if kinds <= {str}:
         dtype: pl.DataType = pl.String()
@@ -205,8 +309,7 @@ def _pick(values: list[Any], idx: pl.Expr) -> pl.Expr | None:
         dtype = pl.Boolean()
     else:
         return None
-    table = pl.lit(pl.Series(values, dtype=dtype))
-    return table.gather(idx.fill_null(len(values) - 1).cast(pl.UInt32))
+    return pl.lit(pl.Series(values, dtype=dtype)).gather(idx)
 
 
 def _values(

@@ -171,6 +171,8 @@ class PyEmitter:
     def test(self, node: ir.Node, *, sure: bool = False) -> ast.expr:
         """``node`` where only its truth matters (an ``if`` test): no ``bool()``."""
         if isinstance(node, ir.BoolOp):
+            if len(node.operands) == 1:  # folded IR may hold one: its truth is the operand's
+                return self.test(node.operands[0], sure=sure)
             op = ast.And() if node.op == "and" else ast.Or()
             values = [self.test(o, sure=sure and i == 0) for i, o in enumerate(node.operands)]
             return ast.BoolOp(op=op, values=values)
