@@ -16,6 +16,8 @@ from ..engine.names import EVENT_MODELS
 from ..models import Customer
 
 __all__ = [
+    "BILL_ROW",
+    "CKEY",
     "CUSTOMER_FIELDS",
     "DEC",
     "EVENT_FIELDS",
@@ -28,6 +30,12 @@ __all__ = [
 
 ROW: Final = "__row"
 """Column holding a row's 0-based position in its input table."""
+
+CKEY: Final = "__ckey"
+"""Column holding an event's customer key: dense, per chunk, in the order of the ids."""
+
+BILL_ROW: Final = "__bill_row"
+"""Column holding, for a payment that names a bill, that bill's ``__row`` (else null)."""
 
 TZ: Final = "Asia/Shanghai"
 UTC: Final = pl.Datetime("us", "UTC")

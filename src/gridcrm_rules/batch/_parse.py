@@ -21,8 +21,6 @@ __all__ = ["Parsed", "parse_bool", "parse_date", "parse_decimal", "parse_fen", "
 
 Parsed = tuple[pl.Expr, pl.Expr]
 
-# Python's str.strip() also strips \x1c-\x1f, which the regex class \s does not cover.
-_EDGE_SPACE: Final = r"^[\s\x1c-\x1f]|[\s\x1c-\x1f]$"
 _DATE_RE: Final = r"^\d{4}-\d{2}-\d{2}$"
 _INSTANT_RE: Final = (
     r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-](0\d|1\d|2[0-3]):[0-5]\d)$"
@@ -37,15 +35,23 @@ def _numeric(dtype: pl.DataType) -> bool:
 
 
 def parse_str(name: str, dtype: pl.DataType, *, min_len: int = 0) -> Parsed:
-    """A text field; refused (sent to the model) if not text or padded with spaces."""
+    """A text field; refused (sent to the model) if not text or padded with whitespace.
+
+    The models strip whitespace (``str_strip_whitespace``); a value that loses
+    nothing to ``strip_chars()`` -- the same Unicode whitespace set, checked in
+    tests/batch -- is exactly the model's value.
+    """
     col = pl.col(name)
     if dtype == pl.Null:
         return pl.lit(None, pl.String), _FALSE
     if dtype != pl.String:
         return pl.lit(None, pl.String), _FALSE
-    ok = col.is_not_null() & ~col.str.contains(_EDGE_SPACE)
-    if min_len:
-        ok = ok & (col.str.len_bytes() >= min_len)
+    size = col.str.len_bytes()
+    ok = col.is_not_null() & (col.str.strip_chars().str.len_bytes() == size)
+    if min_len == 1:
+        ok = ok & (size >= 1)
+    elif min_len:
+        ok = ok & (col.str.len_chars() >= min_len)
     return col, ok
 
 
@@ -59,6 +65,11 @@ def parse_fen(name: str, dtype: pl.DataType) -> Parsed:
         scaled = (col * 100).round(0)
         ok = col.is_finite() & (col >= 0) & (col < 1e13) & ((scaled / 100) == col)
         return scaled.cast(pl.Int64, strict=False), ok.fill_null(False)
+    if isinstance(dtype, pl.Decimal) and (dtype.scale or 0) <= 2:
+        # At most two places already: the scaled integer itself, times 10**(2 - scale).
+        units = col.to_physical().cast(pl.Int64, strict=False)  # out of range: null, refused
+        ok = (units >= 0) & (units < 10 ** (14 + (dtype.scale or 0)))
+        return units * 10 ** (2 - (dtype.scale or 0)), ok.fill_null(False)
     if isinstance(dtype, pl.Decimal):
         two = col.cast(pl.Decimal(38, 2), strict=False)
         ok = (col >= 0) & (two == col) & (col < 10**14)

@@ -7,18 +7,21 @@ input into chunks and concatenates or streams their tables.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Final
 
+import numpy as np
 import polars as pl
+from numpy.typing import NDArray
 
 from .._time import local_date
 from ..engine import Engine
 from ..facts import FactProvider
 from ..functions import FUNCTIONS, EvalContext
-from ._catalog import ROW, UTC
+from ._catalog import CKEY, ROW, UTC
 from .columnar_facts import CIDX, EXACT_COLUMN, ColumnarContext, columnar_for
 from .customers import CUSTOMER_SPECS, EXACT, canonical_dtype, duplicate_ids, validate_customers
 from .decide import SCALAR, ColumnarPlan, CompiledColumnar, compile_decisions, events_flag
@@ -39,11 +42,119 @@ class ChunkResult:
     errors: pl.DataFrame
 
 
+EventsOf = Callable[[set[int]], dict[int, list[dict[str, Any]]]]
+"""``{__cidx, ...} -> {__cidx: canonical event rows}`` for the customers decided in Python."""
+
+
+def _aligned(values: pl.DataFrame, frame: pl.DataFrame) -> pl.DataFrame:
+    """A provider's columnar facts in ``frame`` order; a customer it left out is inexact."""
+    ids = frame.get_column("customer_id")
+    if values.height == frame.height and values.get_column("customer_id").equals(ids):
+        return values.with_columns(frame.get_column(CIDX))
+    joined = frame.select("customer_id", CIDX).join(
+        values, on="customer_id", how="left", maintain_order="left")
+    return joined.with_columns(pl.col(EXACT_COLUMN).fill_null(False))
+
+
 def _rejected_events(frame: pl.DataFrame, reason: str, kind: str) -> list[ErrorRow]:
     return [
         ErrorRow("events", r[ROW], r["customer_id"], "customer_id", kind, reason, r["customer_id"])
         for r in frame.select(ROW, "customer_id").iter_rows(named=True)
     ]
+
+
+def _ids(values: set[str] | list[str]) -> pl.Expr:
+    return pl.lit(pl.Series(sorted(values), dtype=pl.String)).implode()
+
+
+def _without(frame: pl.DataFrame, rows: set[int]) -> pl.DataFrame:
+    """``frame`` without the given ``__row`` values (no copy when there are none)."""
+    if not rows:
+        return frame
+    return frame.filter(~pl.col(ROW).is_in(pl.lit(pl.Series(sorted(rows), dtype=pl.Int64))
+                                           .implode()))
+
+
+def _key_to_cidx(ids: pl.Series, frame: pl.DataFrame) -> NDArray[np.int64]:
+    """For each customer key of the events, the customer's ``__cidx`` in ``frame`` (or -1)."""
+    keyed = pl.DataFrame({"customer_id": ids, "__key": np.arange(len(ids), dtype=np.int64)})
+    hit = keyed.join(frame.select("customer_id", CIDX), on="customer_id", how="inner")
+    out = np.full(len(ids), -1, np.int64)
+    out[hit.get_column("__key").to_numpy()] = hit.get_column(CIDX).to_numpy()
+    return out
+
+
+_NOT_DECIDED: Final = "the event's customer was not decided (see its customers error)"
+
+
+def _invalid_histories(frame: pl.DataFrame, rejected: Mapping[str, list[int]]) -> list[ErrorRow]:
+    """One error per customers row whose history holds invalid events."""
+    errors = []
+    hit = frame.filter(pl.col("customer_id").is_in(_ids(list(rejected))))
+    for r in hit.sort("customer_id", ROW).iter_rows(named=True):
+        rows = sorted(set(rejected[r["customer_id"]]))
+        msg = f"{len(rows)} invalid event row(s): {', '.join(map(str, rows[:10]))}"
+        errors.append(ErrorRow("customers", r[ROW], r["customer_id"], "events", "invalid_events",
+                               msg))
+    return errors
+
+
+def _attach(
+    ev: pl.DataFrame, ids: pl.Series, frame: pl.DataFrame, refused: set[str]
+) -> tuple[pl.DataFrame, list[ErrorRow]]:
+    """Events with their customer's ``__cidx``; an error for each event without one.
+
+    ``ids`` names the events' customer keys; ``refused`` holds the ids of customers
+    refused for their own row or history (their events are ``customer_rejected``,
+    the others' ``unknown_customer``).
+    """
+    cidx = _key_to_cidx(ids, frame)[ev.get_column(CKEY).to_numpy()]
+    stray = cidx < 0
+    errors: list[ErrorRow] = []
+    if stray.any():
+        lost = ev.filter(pl.Series(stray))
+        known = pl.col("customer_id").is_in(_ids(refused))
+        errors += _rejected_events(lost.filter(known), _NOT_DECIDED, "customer_rejected")
+        errors += _rejected_events(lost.filter(~known),
+                                   "no customer with this id in the customers table",
+                                   "unknown_customer")
+        ev, cidx = ev.filter(pl.Series(~stray)), cidx[~stray]
+    return ev.with_columns(pl.Series(CIDX, cidx, dtype=pl.Int64)), errors
+
+
+def _events_by_customer(ev: pl.DataFrame) -> EventsOf:
+    """``events_of`` for ``ev``: rows fetched once per customer, only when asked for."""
+    fetched: dict[int, list[dict[str, Any]]] = {}
+
+    def events_of(wanted: set[int]) -> dict[int, list[dict[str, Any]]]:
+        missing = sorted(wanted - fetched.keys())
+        if missing:
+            fetched.update((c, []) for c in missing)
+            chosen = pl.lit(pl.Series(missing, dtype=pl.Int64)).implode()
+            for r in ev.filter(pl.col(CIDX).is_in(chosen)).iter_rows(named=True):
+                fetched[r[CIDX]].append(r)
+        return fetched
+
+    return events_of
+
+
+def _schema(provider: FactProvider) -> dict[str, pl.DataType]:
+    """The column types of a provider's facts."""
+    return {n: dtype_of(t, n) for n, t in provider.provides.items()}
+
+
+def _in_cidx_order(columnar: pl.DataFrame | None, python: pl.DataFrame) -> pl.DataFrame:
+    """One provider's facts from both backends, one row per customer in ``__cidx`` order."""
+    if columnar is None:
+        return python
+    if python.is_empty():
+        return columnar
+    return pl.concat([columnar, python]).sort(CIDX)
+
+
+def _counts(cidx: NDArray[np.int64], mask: NDArray[np.bool_], n: int) -> NDArray[np.int64]:
+    """How many rows each customer has where ``mask`` holds."""
+    return np.bincount(cidx[mask], minlength=n).astype(np.int64)
 
 
 @dataclass(frozen=True)
@@ -58,6 +169,9 @@ class Evaluator:
     cutoff: date
     notes: list[str] = field(default_factory=list)
     compiled: dict[Any, CompiledColumnar] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    """Chunks may run in threads: the caches, and every call into the engine's Python
+    code (fact functions, ``Engine.evaluate``, the decision compiler), take this lock."""
 
     def run(self, customers: pl.DataFrame, events: pl.DataFrame) -> ChunkResult:
         """Decide one chunk (both frames carry ``__row``)."""
@@ -68,73 +182,63 @@ class Evaluator:
         errors += dupes
         ei = validate_events(events)
         errors += ei.errors
+        if ei.rejected:
+            errors += _invalid_histories(frame, ei.rejected)
+            frame = frame.filter(~pl.col("customer_id").is_in(_ids(list(ei.rejected))))
+        frame = frame.sort("customer_id").with_columns(
+            pl.int_range(pl.len(), dtype=pl.Int64).alias(CIDX))
         refused = {e.customer_id for e in ci.errors if e.customer_id is not None}
-        for cid, rows in sorted(ei.rejected.items()):
-            first = sorted(set(rows))
-            msg = f"{len(first)} invalid event row(s): {', '.join(map(str, first[:10]))}"
-            hit = frame.filter(pl.col("customer_id") == cid)
-            for r in hit.iter_rows(named=True):
-                errors.append(ErrorRow("customers", r[ROW], cid, "events", "invalid_events", msg))
-        bad_rows = {e.row for e in ei.errors}
-        ev = ei.frame.filter(~pl.col(ROW).is_in(pl.lit(pl.Series(sorted(bad_rows),
-                                                                  dtype=pl.Int64)).implode()))
-        rejected_ids = pl.Series(sorted(ei.rejected), dtype=pl.String)
-        frame = frame.filter(~pl.col("customer_id").is_in(rejected_ids.implode()))
-        known_ids = frame.select("customer_id")
-        stray = ev.join(known_ids, on="customer_id", how="anti")
-        refused_ids = pl.Series(sorted(refused | set(ei.rejected)), dtype=pl.String).implode()
-        errors += _rejected_events(
-            stray.filter(pl.col("customer_id").is_in(refused_ids)),
-            "the event's customer was not decided (see its customers error)", "customer_rejected")
-        errors += _rejected_events(
-            stray.filter(~pl.col("customer_id").is_in(refused_ids)),
-            "no customer with this id in the customers table", "unknown_customer")
-        ev = ev.join(known_ids, on="customer_id", how="semi")
+        ev, lost = _attach(_without(ei.frame, {e.row for e in ei.errors if e.row is not None}),
+                           ei.ids, frame, refused | set(ei.rejected))
+        errors += lost
         decisions, tasks, more = self._decide(frame, ev, ci.models, ei.models)
         if more:
             errors += more
-            failed = pl.Series([e.customer_id for e in more], dtype=pl.String).implode()
+            failed = _ids([str(e.customer_id) for e in more])
             errors += _rejected_events(ev.filter(pl.col("customer_id").is_in(failed)),
-                                       "the event's customer was not decided (see its customers "
-                                       "error)", "customer_rejected")
+                                       _NOT_DECIDED, "customer_rejected")
         return ChunkResult(decisions, tasks, error_frame(errors))
 
     # -- facts and decisions -----------------------------------------------------------
     def _facts(
-        self, frame: pl.DataFrame, known: pl.DataFrame, runner: ScalarRunner,
-        events_of: Any,
+        self, frame: pl.DataFrame, known: pl.LazyFrame, runner: ScalarRunner,
+        events_of: EventsOf,
     ) -> pl.DataFrame:
-        """Every provider's facts: columnar where it can vouch for them, else in Python."""
+        """Every provider's facts, one row per customer in ``frame`` order (``__cidx``).
+
+        Columnar where the provider's columnar code vouches for a customer, else
+        from the provider's Python function.
+        """
         columnar: dict[str, pl.DataFrame] = {}
-        redo: dict[str, set[str]] = {}
-        everyone = frame.get_column("customer_id")
+        redo: dict[str, set[int]] = {}
         for provider in self.providers:
             impl = columnar_for(provider)
             if impl is None:
-                redo[provider.name] = set(everyone.to_list())
+                redo[provider.name] = set(frame.get_column(CIDX).to_list())
                 continue
             ctx = ColumnarContext(frame, known, self.as_of, self.cutoff, self.engine.params)
-            values = impl(ctx)
-            columnar[provider.name] = values.filter(pl.col(EXACT_COLUMN))
-            redo[provider.name] = set(values.filter(~pl.col(EXACT_COLUMN))
-                                      .get_column("customer_id").to_list())
+            values = _aligned(impl(ctx), frame)
+            exact = values.get_column(EXACT_COLUMN)
+            flag, fail = f"__backend.{provider.name}", f"__failed.{provider.name}"
+            columnar[provider.name] = values.select(
+                pl.col(CIDX), *(pl.col(n).cast(d) for n, d in _schema(provider).items()),
+                pl.lit(True).alias(flag), pl.lit(False).alias(fail),
+            )
+            redo[provider.name] = set(frame.get_column(CIDX).filter(~exact).to_list())
+            if redo[provider.name]:
+                columnar[provider.name] = columnar[provider.name].filter(exact)
         python = self._python_facts(redo, frame, runner, events_of)
-        out = frame.select("customer_id")
+        columns: list[pl.Series] = []
         backends: list[pl.Expr] = []
         failed: list[pl.Expr] = []
         for provider in self.providers:
-            schema = {n: dtype_of(t, n) for n, t in provider.provides.items()}
+            merged = _in_cidx_order(columnar.get(provider.name), python[provider.name])
+            columns += merged.drop(CIDX).get_columns()
             flag, fail = f"__backend.{provider.name}", f"__failed.{provider.name}"
-            parts = [python[provider.name]]
-            if provider.name in columnar:
-                parts.insert(0, columnar[provider.name].select("customer_id", *schema)
-                             .cast(schema).with_columns(pl.lit(True).alias(flag),  # type: ignore[arg-type]
-                                                        pl.lit(False).alias(fail)))
-            values = pl.concat(parts)
-            out = out.join(values, on="customer_id", how="left")
             backends.append(pl.when(pl.col(flag)).then(pl.lit(f"{provider.name}=columnar"))
                             .otherwise(pl.lit(f"{provider.name}=python")))
-            failed.append(pl.col(fail).fill_null(False))
+            failed.append(pl.col(fail))
+        out = frame.select(CIDX).hstack(columns)
         backend = pl.concat_str(backends, separator=",") if backends else pl.lit("")
         return out.with_columns(
             backend.alias("__facts_backend"),
@@ -142,36 +246,38 @@ class Evaluator:
         )
 
     def _python_facts(
-        self, redo: Mapping[str, set[str]], frame: pl.DataFrame, runner: ScalarRunner,
-        events_of: Any,
+        self, redo: Mapping[str, set[int]], frame: pl.DataFrame, runner: ScalarRunner,
+        events_of: EventsOf,
     ) -> dict[str, pl.DataFrame]:
         """Facts computed by the providers' Python functions, one FactContext per customer."""
         rows: dict[str, list[dict[str, Any]]] = {p.name: [] for p in self.providers}
         wanted = set().union(*redo.values()) if redo else set()
-        todo = frame.filter(pl.col("customer_id").is_in(pl.Series(sorted(wanted),
-                                                                   dtype=pl.String).implode()))
-        for cust in todo.iter_rows(named=True):
-            cid = cust["customer_id"]
-            try:
-                ctx = runner.context(runner.customer(cust), runner.events(events_of(cid)))
-            except Exception:  # the scalar engine will raise it again, with the customer row
-                ctx = None
-            for provider in self.providers:
-                if cid not in redo.get(provider.name, ()):
-                    continue
+        history = events_of(wanted) if wanted else {}
+        todo = frame.filter(pl.col(CIDX).is_in(pl.lit(pl.Series(sorted(wanted), dtype=pl.Int64))
+                                               .implode()))
+        with self.lock:
+            for cust in todo.iter_rows(named=True):
+                cidx = cust[CIDX]
                 try:
-                    if ctx is None:
-                        raise ValueError("no context")
-                    facts = provider.compute(ctx)
-                    rows[provider.name].append({"customer_id": cid, **facts, "__failed": False})
-                except Exception:
-                    rows[provider.name].append({"customer_id": cid, "__failed": True})
+                    ctx = runner.context(runner.customer(cust), runner.events(history[cidx]))
+                except Exception:  # the scalar engine will raise it again, with the customer row
+                    ctx = None
+                for provider in self.providers:
+                    if cidx not in redo.get(provider.name, ()):
+                        continue
+                    try:
+                        if ctx is None:
+                            raise ValueError("no context")
+                        rows[provider.name].append({CIDX: cidx, **provider.compute(ctx),
+                                                    "__failed": False})
+                    except Exception:
+                        rows[provider.name].append({CIDX: cidx, "__failed": True})
         out: dict[str, pl.DataFrame] = {}
         for provider in self.providers:
-            schema = {n: dtype_of(t, n) for n, t in provider.provides.items()}
+            schema = _schema(provider)
             flag, fail = f"__backend.{provider.name}", f"__failed.{provider.name}"
-            data = [{k: r.get(k) for k in ("customer_id", *schema)} for r in rows[provider.name]]
-            frame_p = pl.DataFrame(data, schema={"customer_id": pl.String, **schema})
+            data = [{k: r.get(k) for k in (CIDX, *schema)} for r in rows[provider.name]]
+            frame_p = pl.DataFrame(data, schema={CIDX: pl.Int64, **schema})
             out[provider.name] = frame_p.with_columns(
                 pl.lit(False).alias(flag),
                 pl.Series(fail, [r["__failed"] for r in rows[provider.name]], dtype=pl.Boolean),
@@ -182,90 +288,89 @@ class Evaluator:
         self, frame: pl.DataFrame, ev: pl.DataFrame, customer_models: Mapping[int, Any],
         event_models: Mapping[int, Any],
     ) -> tuple[pl.DataFrame, pl.DataFrame, list[ErrorRow]]:
-        instant = pl.lit(self.as_of).cast(UTC)
-        frame = frame.with_columns(pl.int_range(pl.len(), dtype=pl.Int64).alias(CIDX))
-        ev = ev.join(frame.select("customer_id", CIDX), on="customer_id", how="inner")
-        known = ev.filter(pl.col("instant") <= instant)
+        """Facts, then every decision: columnar where possible, ``Engine.evaluate`` for the rest."""
+        n = frame.height
+        cidx = ev.get_column(CIDX).to_numpy()
+        before = ev.select(pl.col("instant") <= pl.lit(self.as_of).cast(UTC)).to_series().to_numpy()
+        known = ev.lazy() if before.all() else ev.lazy().filter(pl.Series(before))
         runner = ScalarRunner(self.engine, self.layout, self.providers, self.as_of, self.cutoff,
                               customer_models, event_models)
-        by_customer: dict[Any, list[dict[str, Any]]] | None = None
-
-        def events_of(cid: str) -> list[dict[str, Any]]:
-            nonlocal by_customer
-            if by_customer is None:
-                by_customer = {}
-                for r in ev.iter_rows(named=True):
-                    by_customer.setdefault(r["customer_id"], []).append(r)
-            return by_customer.get(cid, [])
-
+        events_of = _events_by_customer(ev)
         facts = self._facts(frame, known, runner, events_of)
-        counts = ev.group_by("customer_id").agg(
-            (pl.col("instant") <= instant).sum().alias("events_considered"),
-            (pl.col("instant") > instant).sum().alias("events_after_as_of"),
-        )
-        flags = self._flags(known)
-        work = (
-            frame.select(
-                ROW, "customer_id", EXACT,
-                *(pl.col(n).alias(f"customer.{n}") for n, s in CUSTOMER_SPECS.items()
-                  if canonical_dtype(s) is not None),
-            )
-            .join(facts, on="customer_id", how="left")
-            .join(counts, on="customer_id", how="left")
-            .join(flags, on="customer_id", how="left")
-            .with_columns(pl.col("events_considered", "events_after_as_of").fill_null(0),
-                          pl.col("^__has_.*$").fill_null(False))
-        )
-        plan = ColumnarPlan(self.engine.program, FUNCTIONS, EvalContext(self.engine.calendar),
-                            self.as_of, local_date(self.as_of))
-        key = tuple(work.schema.items())
-        if key not in self.compiled:
-            self.compiled[key] = compile_decisions(work.schema, plan)
-        compiled = self.compiled[key]
-        work = compiled.apply(work)
-        self.notes.extend(n for n in compiled.notes if n not in self.notes)
+        work = frame.select(
+            ROW, "customer_id", CIDX, EXACT,
+            *(pl.col(name).alias(f"customer.{name}") for name, s in CUSTOMER_SPECS.items()
+              if canonical_dtype(s) is not None),
+        ).hstack([
+            *facts.drop(CIDX).get_columns(),
+            pl.Series("events_considered", _counts(cidx, before, n)),
+            pl.Series("events_after_as_of", _counts(cidx, ~before, n)),
+            *self._flags(ev.get_column("type"), before, cidx, n),
+        ])
+        work = self._compiled(work.schema).apply(work)
+        scalar_rows = work.select(self._must_be_scalar(work.columns)).to_series()
+        if not scalar_rows.any():
+            return self._columnar_table(work).sort("row"), pl.DataFrame(schema=TASKS_SCHEMA), []
+        table = self._columnar_table(work.filter(~scalar_rows))
+        rows, tasks, errors = self._scalar(frame.filter(scalar_rows), work.filter(scalar_rows),
+                                           runner, events_of)
+        table = pl.concat([table, pl.DataFrame(rows, schema=self.layout.schema)]).sort("row")
+        return table, pl.DataFrame(tasks, schema=TASKS_SCHEMA), errors
+
+    def _compiled(self, schema: pl.Schema) -> CompiledColumnar:
+        """The program's decisions compiled for frames of ``schema`` (once per schema)."""
+        key = tuple(schema.items())
+        with self.lock:
+            if key not in self.compiled:
+                plan = ColumnarPlan(self.engine.program, FUNCTIONS,
+                                    EvalContext(self.engine.calendar), self.as_of,
+                                    local_date(self.as_of))
+                self.compiled[key] = compile_decisions(schema, plan)
+            compiled = self.compiled[key]
+            self.notes.extend(n for n in compiled.notes if n not in self.notes)
+        return compiled
+
+    def _must_be_scalar(self, columns: list[str]) -> pl.Expr:
+        """Rows ``Engine.evaluate`` decides: routed by the compiler, inexact, failed, overridden."""
         must = pl.col(SCALAR) | ~pl.col(EXACT) | pl.col("__facts_failed")
         for name, t in self.fact_types.items():  # a Python fact broke its declared type
             if not t.nullable:
                 must = must | pl.col(name).is_null()
-        if "__has_override" in work.columns:
+        if "__has_override" in columns:
             must = must | pl.col("__has_override")
-        work = work.with_columns(must.alias(SCALAR))
-        columnar = work.filter(~pl.col(SCALAR))
-        scalar = work.filter(pl.col(SCALAR))
+        return must
+
+    def _scalar(
+        self, customers: pl.DataFrame, work: pl.DataFrame, runner: ScalarRunner,
+        events_of: EventsOf,
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[ErrorRow]]:
+        """Decisions rows, task rows and errors of the customers decided one by one."""
         rows: list[dict[str, Any]] = []
         tasks: list[dict[str, Any]] = []
         errors: list[ErrorRow] = []
-        fact_cols = list(self.fact_types)
-        known_facts = {r["customer_id"]: r for r in scalar.select("customer_id", *fact_cols)
-                       .iter_rows(named=True)}
-        for cust in frame.filter(pl.col(ROW).is_in(scalar.get_column(ROW).implode())).iter_rows(
-            named=True
-        ):
-            cid = cust["customer_id"]
-            row, task_list, errs = runner.decide(cust, events_of(cid), known_facts[cid])
-            if row is not None:
-                rows.append(row)
-            tasks += task_list
-            errors += errs
-        table = pl.concat([
-            self._columnar_table(columnar) if columnar.height else
-            pl.DataFrame(schema=self.layout.schema),
-            pl.DataFrame(rows, schema=self.layout.schema),
-        ]).sort("row")
-        return table, pl.DataFrame(tasks, schema=TASKS_SCHEMA), errors
+        facts = {r[CIDX]: r for r in work.select(CIDX, *self.fact_types).iter_rows(named=True)}
+        history = events_of(set(facts))
+        with self.lock:
+            for cust in customers.iter_rows(named=True):
+                row, task_list, errs = runner.decide(cust, history[cust[CIDX]], facts[cust[CIDX]])
+                if row is not None:
+                    rows.append(row)
+                tasks += task_list
+                errors += errs
+        return rows, tasks, errors
 
-    def _flags(self, known: pl.DataFrame) -> pl.DataFrame:
-        exprs = []
+    def _flags(self, types: pl.Series, known: NDArray[np.bool_], cidx: NDArray[np.int64],
+               n: int) -> list[pl.Series]:
+        """Per customer: has known events a decision runs over; has a grade override."""
+        out: list[pl.Series] = []
         for d in self.engine.program.decisions:
             if d.spec.over == "events":
-                hit = pl.col("type").is_in(list(d.spec.event_types)).any()
-                exprs.append(hit.alias(events_flag(d)))
+                hit = types.is_in(list(d.spec.event_types)).to_numpy() & known
+                out.append(pl.Series(events_flag(d), _counts(cidx, hit, n) > 0))
         if any(d.name == "credit" for d in self.engine.program.decisions):
-            exprs.append((pl.col("type") == "grade_override").any().alias("__has_override"))
-        if not exprs:
-            return known.select("customer_id").unique()
-        return known.group_by("customer_id").agg(exprs)
+            hit = (types == "grade_override").to_numpy() & known
+            out.append(pl.Series("__has_override", _counts(cidx, hit, n) > 0))
+        return out
 
     def _columnar_table(self, work: pl.DataFrame) -> pl.DataFrame:
         layout = self.layout

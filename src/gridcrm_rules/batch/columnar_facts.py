@@ -35,8 +35,9 @@ from dateutil.relativedelta import relativedelta
 from .._time import SHANGHAI, local_date
 from ..facts import FactProvider
 from ..facts.credit import credit_facts
-from ._catalog import TZ
-from ._settle import Bills, Payments, per_customer, settle_arrays
+from ._catalog import BILL_ROW, ROW, TZ
+from ._runs import I64, distinct_per_customer
+from ._settle import Bills, Payments, settle_arrays
 
 __all__ = ["CIDX", "EXACT_COLUMN", "ColumnarContext", "ColumnarFacts", "columnar_for",
            "credit_columnar"]
@@ -53,12 +54,13 @@ class ColumnarContext:
     """What a columnar provider reads: customer ids, known events, instants, params.
 
     ``events`` holds only events known at ``as_of`` (canonical columns of
-    :mod:`gridcrm_rules.batch.events`); ``customers`` has ``customer_id`` and the
+    :mod:`gridcrm_rules.batch.events`), lazily: a provider selects the columns it
+    reads, and only those are filtered.  ``customers`` has ``customer_id`` and the
     customer fields.  Both carry ``__cidx``, the customer's row in ``customers``.
     """
 
     customers: pl.DataFrame
-    events: pl.DataFrame
+    events: pl.LazyFrame
     as_of: datetime
     cutoff: date
     params: Mapping[str, Any]
@@ -99,26 +101,56 @@ def _local_day(col: pl.Expr) -> pl.Expr:
     return col.dt.convert_time_zone(TZ).dt.date()
 
 
-def _arrays(events: pl.DataFrame) -> tuple[Bills, Payments]:
-    bills = events.filter(pl.col("type") == "bill_issued").select(
+def _column(frame: pl.DataFrame, name: str) -> I64:
+    """One integer column as an int64 array."""
+    values: I64 = frame.get_column(name).to_numpy().astype(np.int64, copy=False)
+    return values
+
+
+def _bills(events: pl.LazyFrame) -> pl.LazyFrame:
+    """The known bills' columns the settlement reads.
+
+    The period key is the bill's ``instant``, 00:00 of the month after the
+    period: it orders the periods exactly as their 'YYYY-MM' text does.
+    """
+    return events.filter(pl.col("type") == "bill_issued").select(
         pl.col(CIDX).cast(pl.Int64),
         pl.col("due").cast(pl.Int64),
-        (pl.col("period").str.slice(0, 4).cast(pl.Int64) * 12
-         + pl.col("period").str.slice(5, 2).cast(pl.Int64)).alias("period"),
+        pl.col("instant").dt.epoch("us").alias("period"),
         pl.col("amount").cast(pl.Int64),
-        pl.col("id").hash(7).alias("key"),
+        pl.col(ROW).cast(pl.Int64),
     )
-    pays = events.filter(pl.col("type") == "payment_received").select(
+
+
+def _payments(events: pl.LazyFrame) -> pl.LazyFrame:
+    """The known payments' columns the settlement reads (-1: names no bill)."""
+    return events.filter(pl.col("type") == "payment_received").select(
         pl.col(CIDX).cast(pl.Int64),
         pl.col("at").dt.epoch("us").alias("at"),
         pl.col("amount").cast(pl.Int64),
         pl.col("bill_id").is_not_null().alias("named"),
-        pl.col("bill_id").hash(7).alias("ref"),
+        pl.col(BILL_ROW).fill_null(-1).cast(pl.Int64),
     )
-    b = {k: bills.get_column(k).to_numpy() for k in bills.columns}
-    p = {k: pays.get_column(k).to_numpy() for k in pays.columns}
-    return (Bills(b[CIDX], b["due"], b["period"], b["amount"], b["key"]),
-            Payments(p[CIDX], p["at"], p["amount"], p["named"], p["ref"]))
+
+
+def _offences(events: pl.LazyFrame, since: date, until: date) -> pl.LazyFrame:
+    """The latest theft or violation day (epoch day) per customer within [since, until]."""
+    return (
+        events.filter(pl.col("type").is_in(["theft_detected", "violation_recorded"]))
+        .select(pl.col(CIDX).cast(pl.Int64), day=_local_day(pl.col("at")).cast(pl.Int32))
+        .filter(pl.col("day") >= _epoch(since), pl.col("day") <= _epoch(until))
+        .group_by(CIDX)
+        .agg(pl.col("day").max())
+    )
+
+
+def _arrays(bills: pl.DataFrame, pays: pl.DataFrame) -> tuple[Bills, Payments]:
+    """The kernel's NumPy arrays (no copies for the integer columns)."""
+    b = {k: _column(bills, k) for k in bills.columns}
+    p = {k: _column(pays, k) for k in pays.columns if k != "named"}
+    named = pays.get_column("named").to_numpy()
+    return (Bills(b[CIDX], b["due"], b["period"], b["amount"], b[ROW]),
+            Payments(p[CIDX], p["at"], p["amount"], named, p[BILL_ROW]))
 
 
 def credit_columnar(ctx: ColumnarContext) -> pl.DataFrame:
@@ -130,7 +162,11 @@ def credit_columnar(ctx: ColumnarContext) -> pl.DataFrame:
     if reading not in ("age", "amount"):
         raise ValueError(f"arrears_reading: expected 'age' or 'amount', got {reading!r}")
     n = ctx.customers.height
-    bills, pays = _arrays(ctx.events)
+    as_of_day = local_date(ctx.as_of)
+    since = as_of_day - relativedelta(years=3)
+    bill_frame, pay_frame, offences = pl.collect_all(
+        [_bills(ctx.events), _payments(ctx.events), _offences(ctx.events, since, as_of_day)])
+    bills, pays = _arrays(bill_frame, pay_frame)
     s = settle_arrays(bills, pays, n, int(cut_end.timestamp() * 1_000_000))
     cut_day, ws_day, we_day = (_epoch(d) for d in (cutoff, window_start, window_end))
     counted = s.due <= cut_day
@@ -138,46 +174,40 @@ def credit_columnar(ctx: ColumnarContext) -> pl.DataFrame:
     in_window = counted & (s.due > ws_day) & (s.due <= we_day)
     late = (s.amount > 0) & (s.settled_day > s.due)
     big = np.iinfo(np.int64).max
-    arrears = per_customer(np.where(counted, s.unpaid, 0), s.c, n)
-    oldest = per_customer(np.where(owing, s.due, big), s.c, n, how="min", fill=big)
-    had = per_customer((in_window & ((s.unpaid > 0) | late)).astype(np.int64), s.c, n) > 0
-    window_n = per_customer(in_window.astype(np.int64), s.c, n)
-    window_sum = per_customer(np.where(in_window, s.amount, 0), s.c, n)
-    months = np.sort(s.c * 1_000_000 + s.period)
-    first = np.r_[True, months[1:] != months[:-1]] if len(months) else np.zeros(0, bool)
-    billing = np.bincount(months[first] // 1_000_000, minlength=n).astype(np.int64)
+    runs = s.runs
+    arrears = runs.reduce(np.where(counted, s.unpaid, 0), n)
+    oldest = runs.reduce(np.where(owing, s.due, big), n, how="min", fill=big)
+    had = runs.reduce((in_window & ((s.unpaid > 0) | late)).astype(np.int64), n) > 0
+    window_n = runs.reduce(in_window.astype(np.int64), n)
+    window_sum = runs.reduce(np.where(in_window, s.amount, 0), n)
+    billing = distinct_per_customer(s.c, s.period, n)
     if reading == "age":
         over_1m = oldest < _epoch(_first_day_reaching(cutoff, 1))
         over_2m = oldest < _epoch(_first_day_reaching(cutoff, 2))
     else:
         over_1m = np.where(window_n > 0, arrears * window_n > window_sum, arrears > 0)
         over_2m = np.where(window_n > 0, arrears * window_n > 2 * window_sum, arrears > 0)
-    as_of_day = local_date(ctx.as_of)
-    since = as_of_day - relativedelta(years=3)
-    offences = (
-        ctx.events.filter(pl.col("type").is_in(["theft_detected", "violation_recorded"]))
-        .with_columns(day=_local_day(pl.col("at")))
-        .filter(pl.col("day") >= since, pl.col("day") <= as_of_day)
-        .group_by(CIDX)
-        .agg(last_offence_on=pl.col("day").max())
-    )
+    none = -(2**31)
+    last_offence = np.full(n, none, np.int32)
+    last_offence[_column(offences, CIDX)] = offences.get_column("day").to_numpy()
     money = pl.Decimal(38, 2)
     cent = pl.lit(Decimal("0.01"), money)
     facts = pl.DataFrame({
-        CIDX: np.arange(n, dtype=np.int64),
+        "last": last_offence,
         "arrears": arrears, "over_1m": over_1m, "over_2m": over_2m,
-        "oldest": np.where(oldest == big, -(2**31), oldest).astype(np.int32),
+        "oldest": np.where(oldest == big, none, oldest).astype(np.int32),
         "had": had, "billing_months": billing, "unallocated": s.unallocated,
         EXACT_COLUMN: ~s.inexact,
-    }).join(offences.with_columns(pl.col(CIDX).cast(pl.Int64)), on=CIDX, how="left")
+    })
     return facts.select(
         ctx.customers.get_column("customer_id").alias("customer_id"),
-        pl.col("last_offence_on").is_not_null().alias("theft_or_violation_3y"),
-        "last_offence_on",
+        (pl.col("last") > none).alias("theft_or_violation_3y"),
+        pl.when(pl.col("last") > none).then(pl.col("last").cast(pl.Date))
+        .alias("last_offence_on"),
         (pl.col("arrears").cast(money) * cent).cast(money).alias("arrears_amount"),
         pl.col("over_1m").alias("arrears_over_1m"),
         pl.col("over_2m").alias("arrears_over_2m"),
-        pl.when(pl.col("oldest") > -(2**31)).then(pl.col("oldest").cast(pl.Date))
+        pl.when(pl.col("oldest") > none).then(pl.col("oldest").cast(pl.Date))
         .alias("oldest_unpaid_due"),
         pl.col("had").alias("had_arrears_in_year"),
         "billing_months",

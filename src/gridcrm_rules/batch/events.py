@@ -5,26 +5,38 @@ consumption) are checked with polars expressions; a row they cannot vouch for,
 and every row of another type, is validated by the event union itself
 (``TypeAdapter(Event)``), so errors carry the model's own field path and
 message.  Then the history-level checks of :func:`~gridcrm_rules.models.parse_events`
-run per customer: duplicate event ids and payments naming a bill not in the
-history.  Canonical columns: ``__row``, ``customer_id``, ``type``, ``id``,
-``instant`` (when the event became known, UTC), ``period``, ``month``,
-``amount`` (integer fen), ``due``, ``at`` (UTC), ``bill_id``, ``kwh`` (decimal
-text) and ``__model`` (the validated model is kept in :attr:`EventsIn.models`).
+run per customer (:mod:`._history`): duplicate event ids and payments naming a
+bill not in the history.
+
+Typed columns (Parquet ``Decimal``, ``Date``, aware ``Datetime``) are checked
+by value and never re-parsed, and a row's canonical values are its own columns:
+the checks require every field that its type does not carry to be null, so no
+per-type selection is needed.  Text columns (CSV) go through the same checks
+with the text parsers of :mod:`._parse`.
+
+Canonical columns: ``__row``, ``customer_id``, ``__ckey`` (:mod:`._keys`),
+``type``, ``id``, ``instant`` (when the event became known, UTC), ``period``,
+``month``, ``amount`` (integer fen), ``due``, ``at`` (UTC), ``bill_id``, ``kwh``
+(decimal text), ``__bill_row`` (the row of the bill a payment names) and
+``__model`` (the validated model is kept in :attr:`EventsIn.models`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC as PY_UTC
 from typing import Any, Final
 
-import numpy as np
 import polars as pl
 from pydantic import TypeAdapter, ValidationError
 
 from ..models import Event, event_instant
 from . import _parse as p
-from ._catalog import EVENT_FIELDS_BY_TYPE, FAST_EVENT_TYPES, ROW, TZ, UTC
+from ._catalog import BILL_ROW, CKEY, EVENT_FIELDS_BY_TYPE, FAST_EVENT_TYPES, ROW, TZ, UTC
+from ._distinct import per_distinct
+from ._history import check_history
+from ._keys import customer_keys
 from .errors import ErrorRow, validation_errors
 
 __all__ = ["EVENTS_SCHEMA", "EventsIn", "validate_events"]
@@ -33,6 +45,7 @@ EVENTS_SCHEMA: Final = pl.Schema(
     {
         ROW: pl.Int64(),
         "customer_id": pl.String(),
+        CKEY: pl.Int64(),
         "type": pl.String(),
         "id": pl.String(),
         "instant": UTC,
@@ -43,21 +56,31 @@ EVENTS_SCHEMA: Final = pl.Schema(
         "at": UTC,
         "bill_id": pl.String(),
         "kwh": pl.String(),
+        BILL_ROW: pl.Int64(),
         "__model": pl.Boolean(),
     }
 )
 _EVENT: Final[TypeAdapter[Event]] = TypeAdapter(Event)
 _MONTH_RE: Final = r"^\d{4}-(0[1-9]|1[0-2])$"
+_MONTH_FIELDS: Final = {"period": "bill_issued", "month": "monthly_consumption"}
+"""Fields holding a 'YYYY-MM' month, and the type whose instant is that month's end."""
+_PARSERS: Final[Mapping[str, Callable[[str, pl.DataType], p.Parsed]]] = {
+    "id": lambda n, d: p.parse_str(n, d, min_len=1), "period": p.parse_str,
+    "month": p.parse_str, "amount": p.parse_fen, "due": p.parse_date,
+    "at": p.parse_instant, "bill_id": p.parse_str, "kwh": p.parse_decimal_text,
+}
 
 
 @dataclass
 class EventsIn:
     """Valid events (canonical frame), models of those validated one by one, errors.
 
-    ``rejected`` maps a customer id to the event rows that made its history invalid.
+    ``rejected`` maps a customer id to the event rows that made its history invalid;
+    ``ids`` holds the customer id of every key in ``__ckey`` (key k is ``ids[k]``).
     """
 
     frame: pl.DataFrame
+    ids: pl.Series
     models: dict[int, Event] = field(default_factory=dict)
     errors: list[ErrorRow] = field(default_factory=list)
     rejected: dict[str, list[int]] = field(default_factory=dict)
@@ -69,87 +92,94 @@ def _month_start_after(text: pl.Expr) -> pl.Expr:
     return first.cast(pl.Datetime("us")).dt.replace_time_zone(TZ).dt.convert_time_zone("UTC")
 
 
-def _via_distinct(frame: pl.DataFrame, column: str, fn: pl.Expr, name: str) -> pl.DataFrame:
-    """Add ``fn`` of a low-cardinality text column, computed once per distinct value."""
-    distinct = frame.select(pl.col(column).unique()).drop_nulls()
-    mapping = distinct.with_columns(fn.alias(name))
-    return frame.join(mapping, on=column, how="left", nulls_equal=False)
+def _month_table(name: str) -> Callable[[pl.Series], pl.DataFrame]:
+    """For distinct 'YYYY-MM' texts: vouched for (unpadded, a real month), month's end."""
+
+    def compute(distinct: pl.Series) -> pl.DataFrame:
+        col = pl.col(name)
+        return distinct.alias(name).to_frame().select(
+            (p.parse_str(name, pl.String())[1] & col.str.contains(_MONTH_RE))
+            .alias(f"__ok.{name}"),
+            _month_start_after(col).alias(f"__start.{name}"),
+        )
+
+    return compute
 
 
-def _stage(raw: pl.DataFrame) -> pl.DataFrame:
-    """Parse every field once into ``__v.<field>`` / ``__ok.<field>`` columns."""
-    schema = raw.schema
-    parsers = {
-        "id": lambda n, d: p.parse_str(n, d, min_len=1), "period": p.parse_str,
-        "month": p.parse_str, "amount": p.parse_fen, "due": p.parse_date,
-        "at": p.parse_instant, "bill_id": p.parse_str, "kwh": p.parse_decimal_text,
-    }
-    exprs: list[pl.Expr] = []
-    for name, parse in parsers.items():
-        value, ok = parse(name, schema.get(name, pl.Null()))
-        exprs += [value.alias(f"__v.{name}"), ok.alias(f"__ok.{name}")]
-    present = [c for c in schema if c not in (ROW, "customer_id", "type")]
-    for t in FAST_EVENT_TYPES:
-        foreign = [pl.col(c).is_null() for c in present if c not in EVENT_FIELDS_BY_TYPE[t]]
-        exprs.append((pl.all_horizontal(foreign) if foreign else pl.lit(True)).alias(f"__own.{t}"))
-    staged = raw.with_columns(exprs)
-    for col in ("period", "month"):
-        staged = _via_distinct(staged, f"__v.{col}", pl.struct(
-            pl.col(f"__v.{col}").str.contains(_MONTH_RE).fill_null(False).alias("re"),
-            _month_start_after(pl.col(f"__v.{col}")).alias("start"),
-        ), f"__m.{col}")
-    return staged
+def _with_months(raw: pl.DataFrame) -> pl.DataFrame:
+    """Add ``__ok.<f>`` / ``__start.<f>`` for the month fields, once per distinct value."""
+    for name in _MONTH_FIELDS:
+        if raw.schema.get(name) == pl.String:
+            raw = raw.hstack(per_distinct(raw.get_column(name), _month_table(name)))
+    return raw
 
 
-def _fast(staged: pl.DataFrame, type_is_text: bool) -> tuple[pl.Expr, list[pl.Expr]]:
-    """The per-row 'vouched for' flag and the canonical value columns."""
+def _own_fields(schema: pl.Schema, kind: str) -> pl.Expr:
+    """Every present field that events of ``kind`` do not carry is null."""
+    foreign = [pl.col(c).is_null() for c in schema
+               if not c.startswith("__") and c not in ("customer_id", "type")
+               and c not in EVENT_FIELDS_BY_TYPE[kind]]
+    return pl.all_horizontal(foreign) if foreign else pl.lit(True)
+
+
+def _fast(schema: pl.Schema) -> tuple[pl.Expr, list[pl.Expr]]:
+    """The per-row 'vouched for' flag and the canonical value columns.
+
+    On a vouched-for row every field the type does not carry is null, so each
+    canonical column is the parsed field itself.
+    """
+    parsed = {name: parse(name, schema.get(name, pl.Null())) for name, parse in _PARSERS.items()}
 
     def v(name: str) -> pl.Expr:
-        return pl.col(f"__v.{name}")
+        return parsed[name][0]
 
     def ok(name: str) -> pl.Expr:
-        return pl.col(f"__ok.{name}")
+        return parsed[name][1]
 
-    period_ok = ok("period") & pl.col("__m.period").struct.field("re").fill_null(False)
-    month_ok = ok("month") & pl.col("__m.month").struct.field("re").fill_null(False)
-    bill_null = v("bill_id").is_null() & (pl.col("bill_id").is_null()
-                                           if "bill_id" in staged.columns else pl.lit(True))
+    def month_ok(name: str) -> pl.Expr:
+        if f"__ok.{name}" not in schema:
+            return pl.lit(False)
+        return pl.col(f"__ok.{name}").fill_null(False)
+
+    bill_null = pl.col("bill_id").is_null() if "bill_id" in schema else pl.lit(True)
     need = {
-        "bill_issued": period_ok & ok("amount") & ok("due"),
+        "bill_issued": month_ok("period") & ok("amount") & ok("due"),
         "payment_received": ok("at") & ok("amount") & (bill_null | ok("bill_id")),
         "theft_detected": ok("at"),
         "violation_recorded": ok("at"),
-        "monthly_consumption": month_ok & ok("kwh"),
+        "monthly_consumption": month_ok("month") & ok("kwh"),
     }
     typ = pl.col("type")
-    chain: Any = pl
-    for t in FAST_EVENT_TYPES:
-        cond = need[t] & ok("id") & pl.col(f"__own.{t}")
-        chain = chain.when(typ == t).then(cond.fill_null(False))
-    flag: pl.Expr = chain.otherwise(pl.lit(False)) if type_is_text else pl.lit(False)
-    is_month = typ.is_in(["bill_issued", "monthly_consumption"])
-    instant = (
-        pl.when(typ == "bill_issued").then(pl.col("__m.period").struct.field("start"))
-        .when(typ == "monthly_consumption").then(pl.col("__m.month").struct.field("start"))
-        .otherwise(v("at"))
-    )
+    flag: pl.Expr = pl.lit(False)
+    if schema["type"] == pl.String:
+        chain: Any = pl
+        for t in FAST_EVENT_TYPES:
+            chain = chain.when(typ == t).then(need[t] & _own_fields(schema, t))
+        flag = (ok("id") & chain.otherwise(pl.lit(False))).fill_null(False)
+    instant: Any = pl
+    for name, kind in _MONTH_FIELDS.items():
+        if f"__start.{name}" in schema:
+            instant = instant.when(typ == kind).then(pl.col(f"__start.{name}"))
+    instant = v("at") if instant is pl else instant.otherwise(v("at"))
     values = [
+        pl.col(ROW), pl.col("customer_id"), pl.col(CKEY), typ,
         v("id").cast(pl.String()).alias("id"),
         instant.cast(UTC).alias("instant"),
-        pl.when(typ == "bill_issued").then(v("period")).cast(pl.String()).alias("period"),
-        pl.when(typ == "monthly_consumption").then(v("month")).cast(pl.String()).alias("month"),
-        pl.when(typ.is_in(["bill_issued", "payment_received"])).then(v("amount"))
-        .cast(pl.Int64()).alias("amount"),
-        pl.when(typ == "bill_issued").then(v("due")).cast(pl.Date()).alias("due"),
-        pl.when(~is_month).then(v("at")).cast(UTC).alias("at"),
-        pl.when(typ == "payment_received").then(v("bill_id")).cast(pl.String()).alias("bill_id"),
-        pl.when(typ == "monthly_consumption").then(v("kwh")).cast(pl.String()).alias("kwh"),
+        v("period").cast(pl.String()).alias("period"),
+        v("month").cast(pl.String()).alias("month"),
+        v("amount").cast(pl.Int64()).alias("amount"),
+        v("due").cast(pl.Date()).alias("due"),
+        v("at").cast(UTC).alias("at"),
+        v("bill_id").cast(pl.String()).alias("bill_id"),
+        v("kwh").cast(pl.String()).alias("kwh"),
+        pl.lit(None, pl.Int64()).alias(BILL_ROW),
+        pl.lit(False).alias("__model"),
     ]
-    return flag, values
+    return flag & (pl.col(CKEY) >= 0), values
 
 
-def _canonical(model: Event, row: int, customer_id: str) -> dict[str, Any]:
-    out: dict[str, Any] = {ROW: row, "customer_id": customer_id, "type": model.type,
+def _canonical(model: Event, row: int, customer_id: str, key: int) -> dict[str, Any]:
+    out: dict[str, Any] = {ROW: row, "customer_id": customer_id, CKEY: key, "type": model.type,
                            "id": model.id, "__model": True}
     out["instant"] = event_instant(model).astimezone(PY_UTC)
     data = vars(model)
@@ -164,22 +194,11 @@ def _canonical(model: Event, row: int, customer_id: str) -> dict[str, Any]:
     return out
 
 
-def validate_events(raw: pl.DataFrame) -> EventsIn:
-    """Check every row of an events table (with ``__row`` and ``customer_id``)."""
-    if raw.schema["customer_id"] != pl.String():
-        raw = raw.with_columns(pl.col("customer_id").cast(pl.String()))
-    staged = _stage(raw)
-    ok, values = _fast(staged, raw.schema["type"] == pl.String())
-    checked = staged.with_columns(ok.alias("__ok"))
-    result = EventsIn(
-        frame=checked.filter(pl.col("__ok") & pl.col("customer_id").is_not_null()).select(
-            ROW, "customer_id", "type", *values, pl.lit(False).alias("__model")
-        )
-    )
-    slow = checked.filter(~pl.col("__ok") | pl.col("customer_id").is_null()).select(raw.columns)
+def _by_model(slow: pl.DataFrame, result: EventsIn) -> None:
+    """Validate the rows the fast checks did not vouch for with the event union."""
     canon: list[dict[str, Any]] = []
     for record in slow.iter_rows(named=True):
-        row, cid = record.pop(ROW), record.pop("customer_id")
+        row, cid, key = record.pop(ROW), record.pop("customer_id"), record.pop(CKEY)
         if cid is None:
             result.errors.append(
                 ErrorRow("events", row, None, "customer_id", "missing",
@@ -196,63 +215,36 @@ def validate_events(raw: pl.DataFrame) -> EventsIn:
             result.rejected.setdefault(cid, []).append(row)
             continue
         result.models[row] = model
-        canon.append(_canonical(model, row, cid))
+        canon.append(_canonical(model, row, cid, key))
     if canon:
         extra = pl.DataFrame(canon, schema=EVENTS_SCHEMA)
-        result.frame = pl.concat([result.frame, extra])
-    _history_checks(result)
+        result.frame = pl.concat([result.frame, extra], rechunk=True)
+
+
+def validate_events(raw: pl.DataFrame) -> EventsIn:
+    """Check every row of an events table (with ``__row`` and ``customer_id``)."""
+    if raw.schema["customer_id"] != pl.String():
+        raw = raw.with_columns(pl.col("customer_id").cast(pl.String()))
+    if isinstance(raw.schema["type"], pl.Categorical | pl.Enum):
+        raw = raw.with_columns(pl.col("type").cast(pl.String()))
+    keys = customer_keys(raw.get_column("customer_id"))
+    # One contiguous chunk per column: columns added from NumPy below have one chunk, and
+    # polars would otherwise re-align the whole frame's chunks in every operation.
+    raw = raw.rechunk().with_columns(pl.Series(CKEY, keys.per_row, dtype=pl.Int64))
+    staged = _with_months(raw)
+    ok, values = _fast(staged.schema)
+    checked = staged.with_columns(ok.alias("__ok"))
+    vouched = checked.get_column("__ok")
+    if vouched.all():
+        fast, slow = checked.select(values), checked.clear().select(raw.columns)
+    else:
+        fast = checked.filter(pl.col("__ok")).select(values)
+        slow = checked.filter(~pl.col("__ok")).select(raw.columns)
+    result = EventsIn(frame=fast, ids=keys.ids)
+    _by_model(slow, result)
+    history = check_history(result.frame)
+    result.errors += history.errors
+    for cid, rows in history.rejected.items():
+        result.rejected.setdefault(cid, []).extend(rows)
+    result.frame = result.frame.with_columns(history.bill_row)
     return result
-
-
-def _history_checks(result: EventsIn) -> None:
-    """Duplicate ids and unknown bill references, per customer (as parse_events does).
-
-    Both are found by sorting 64-bit hashes of ``(customer_id, id)``; every hit is
-    confirmed on the strings, so a hash collision can cost time, never a wrong answer.
-    """
-    frame = result.frame
-    keys = frame.select(pl.struct("customer_id", "id").hash(11)).to_series().to_numpy()
-    ordered = np.sort(keys)
-    repeated = ordered[1:][ordered[1:] == ordered[:-1]]
-    if len(repeated):
-        suspects = frame.filter(pl.Series(np.isin(keys, repeated)))
-        first = pl.col(ROW).min().over("customer_id", "id")
-        marked = suspects.with_columns(first.alias("__first"))
-        dupes = marked.filter(pl.col(ROW) != pl.col("__first"))
-        for r in dupes.iter_rows(named=True):
-            result.errors.append(
-                ErrorRow("events", r[ROW], r["customer_id"], "id", "duplicate_event_id",
-                         f"duplicate event id '{r['id']}' (first at row {r['__first']})", r["id"])
-            )
-            result.rejected.setdefault(r["customer_id"], []).append(r[ROW])
-    is_bill = (frame.get_column("type") == "bill_issued").to_numpy()
-    named = frame.filter(pl.col("bill_id").is_not_null())
-    if named.is_empty():
-        return
-    refs = named.select(pl.struct(pl.col("customer_id"), pl.col("bill_id").alias("id"))
-                        .hash(11)).to_series().to_numpy()
-    bill_rows = np.flatnonzero(is_bill)
-    by_key = np.argsort(keys[bill_rows], kind="stable")
-    bill_keys = keys[bill_rows][by_key]
-    pos = np.searchsorted(bill_keys, refs)
-    found = pos < len(bill_keys)
-    found[found] = bill_keys[pos[found]] == refs[found]
-    # confirm on the strings: a hash hit must be a bill of the same customer with that id
-    hit = named.filter(pl.Series(found))
-    match = frame.select("customer_id", "id")[bill_rows[by_key[pos[found]]].tolist()]
-    same = (hit.get_column("customer_id") == match.get_column("customer_id")) & (
-        hit.get_column("bill_id") == match.get_column("id"))
-    doubtful = hit.filter(~same)
-    if not doubtful.is_empty():
-        bills = frame.filter(pl.col("type") == "bill_issued").select("customer_id", "id")
-        doubtful = doubtful.join(bills, left_on=["customer_id", "bill_id"],
-                                 right_on=["customer_id", "id"], how="anti")
-    unconfirmed = doubtful
-    unknown = pl.concat([named.filter(pl.Series(~found)), unconfirmed])
-    for r in unknown.iter_rows(named=True):
-        result.errors.append(
-            ErrorRow("events", r[ROW], r["customer_id"], "bill_id", "unknown_bill",
-                     f"payment names bill '{r['bill_id']}', which is not in the history",
-                     r["bill_id"])
-        )
-        result.rejected.setdefault(r["customer_id"], []).append(r[ROW])

@@ -19,7 +19,8 @@ import polars as pl
 from ..errors import GridcrmError
 from ._catalog import CUSTOMER_FIELDS, EVENT_FIELDS, ROW
 
-__all__ = ["BatchInputError", "TableInput", "is_path", "to_lazy", "with_row_index"]
+__all__ = ["BatchInputError", "TableInput", "collect_rows", "is_path", "to_lazy",
+           "with_row_index"]
 
 TableInput = Any
 """A DataFrame, LazyFrame, pandas DataFrame, Arrow table, list of dicts or a path."""
@@ -75,6 +76,15 @@ def to_lazy(obj: TableInput) -> pl.LazyFrame:
 def with_row_index(frame: pl.LazyFrame) -> pl.LazyFrame:
     """Number the rows (``__row``, 0-based, in input order) before anything filters them."""
     return frame.with_row_index(ROW).with_columns(pl.col(ROW).cast(pl.Int64))
+
+
+def collect_rows(frame: pl.LazyFrame) -> pl.DataFrame:
+    """Collect (a chunk of) an input as one contiguous chunk per column.
+
+    The reader returns its row index in pieces of other lengths than the data
+    columns; polars would re-align them in every later operation on the frame.
+    """
+    return frame.collect().rechunk()
 
 
 def check_columns(
