@@ -118,6 +118,23 @@ def _partition_fn(
     return run
 
 
+_EDGE_SPACE = r"(?U)^\s+|\s+$"
+"""Leading/trailing whitespace as the models strip it (Unicode ``White_Space``, which
+is also what polars' ``strip_chars`` removes), as a Java regular expression."""
+
+
+def _key(column: Any) -> Any:
+    """The partitioning key: the id without edge whitespace, as the models strip it.
+
+    A customer and its events must meet in one partition even when one side pads
+    the id (``"C1 "``, a full-width space); the batch code then matches them as
+    ``evaluate_batch`` does.
+    """
+    from pyspark.sql import functions as F  # noqa: N812 -- Spark's own idiom
+
+    return F.regexp_replace(column.cast("string"), _EDGE_SPACE, "").alias("__key")
+
+
 def evaluate_spark(
     engine: Engine,
     customers: DataFrame,
@@ -140,7 +157,7 @@ def evaluate_spark(
     customer_cols = check_columns(dict(customers.dtypes), "customers", extra)  # type: ignore[arg-type]
     c = customers.select(
         F.lit("c").alias("__tag"),
-        F.trim(F.col("id").cast("string")).alias("__key"),
+        _key(F.col("id")),
         F.monotonically_increasing_id().alias(f"c__{ROW}"),
         *(F.col(col).alias(f"c__{col}") for col in customer_cols),
     )
@@ -150,7 +167,7 @@ def evaluate_spark(
         event_cols = check_columns(dict(events.dtypes), "events", extra)  # type: ignore[arg-type]
         e = events.select(
             F.lit("e").alias("__tag"),
-            F.col("customer_id").cast("string").alias("__key"),
+            _key(F.col("customer_id")),
             F.monotonically_increasing_id().alias(f"e__{ROW}"),
             *(F.col(col).alias(f"e__{col}") for col in event_cols),
         )

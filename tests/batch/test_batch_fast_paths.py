@@ -205,11 +205,13 @@ def test_unpadded_text_is_exactly_the_models_value() -> None:
 @given(st.lists(st.one_of(st.none(), st.sampled_from(["a", "b", "c", "d", "a "])),
                 max_size=40))
 def test_customer_keys_name_the_ids(ids: list[str | None]) -> None:
-    """Key k names ids[k] (sorted, distinct); null ids get -1; grouped or not."""
+    """Key k names ids[k] (sorted, distinct, stripped); null ids get -1; grouped or not."""
     keys = customer_keys(pl.Series(ids, dtype=pl.String))
-    assert keys.ids.to_list() == sorted({i for i in ids if i is not None})
+    stripped = [None if i is None else i.strip() for i in ids]
+    assert keys.ids.to_list() == sorted({i for i in stripped if i is not None})
     names = [keys.ids[int(k)] if k >= 0 else None for k in keys.per_row]
-    assert names == ids
+    assert names == stripped
+    assert keys.padded == ("a " in ids)
 
 
 @given(st.lists(st.tuples(st.integers(0, 4), st.integers(-3, 3), st.integers(0, 2)),

@@ -87,6 +87,22 @@ def test_padded_customer_ids_are_chunked_by_the_stripped_id() -> None:
     assert_frame_equal(chunked.decisions, whole.decisions)
 
 
+@pytest.mark.parametrize("chunk_size", [2, 100])
+def test_an_event_naming_a_padded_id_belongs_to_that_customer(chunk_size: int) -> None:
+    """customer_id ' C4\u2003' names customer 'C4', in whichever chunk 'C4' is decided."""
+    engine = gr.Engine.from_packs(["credit"])
+    ids = [f"C{i}" for i in range(9)]
+    customers = [{"id": c, "category": "residential", "supply_voltage_kv": "0.22"} for c in ids]
+    named = {"C0": "C0 ", "C2": "\u3000C2", "C4": " C4\u2003", "C6": "C6", "C8": "\tC8"}
+    events = [{"customer_id": text, "type": "theft_detected", "id": "t", "at": "2026-01-05"}
+              for text in named.values()]
+    result = engine.evaluate_batch(customers, events, as_of="2026-11-22", chunk_size=chunk_size)
+    assert result.errors.height == 0
+    grades = dict(zip(result.decisions.get_column("customer_id").to_list(),
+                      result.decisions.get_column("grade").to_list(), strict=True))
+    assert grades == {c: "D" if c in named else "A" for c in ids}
+
+
 def test_a_last_pass_without_customers_with_every_pack() -> None:
     """Events outside every id range, and no customers left: errors, nothing decided twice."""
     customers = [{"id": f"C{i}", "category": "residential", "supply_voltage_kv": "0.22"}

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -80,26 +81,46 @@ def _prepare(
     return cust, ev
 
 
-def _customer_ids(cust: pl.LazyFrame) -> tuple[pl.Series, pl.Expr]:
-    """The sorted distinct customer ids (as the model strips them) and the key to cut by.
+@dataclass(frozen=True)
+class _ChunkKeys:
+    """The sorted distinct customer ids and the expressions that cut both tables by them.
 
-    The key is the id column itself when no id has whitespace to strip -- the usual
-    case -- so that each chunk's filter can use the Parquet statistics; else the
-    stripped id.
+    Each key is the id column itself when none of its values has edge whitespace
+    -- the usual case -- so that a chunk's filter can use the Parquet statistics;
+    else the stripped id, as the models read it (an event naming ``"C1 "`` belongs
+    with customer ``"C1"``).
     """
-    stripped = pl.col("id").str.strip_chars()
-    ids, padded = pl.collect_all([
-        cust.select(stripped.alias("k")).drop_nulls().unique().sort("k"),
-        cust.select((stripped.str.len_bytes() != pl.col("id").str.len_bytes()).any()),
+
+    ids: pl.Series
+    customer: pl.Expr
+    event: pl.Expr
+
+
+def _padded(column: str) -> pl.Expr:
+    return (pl.col(column).str.strip_chars().str.len_bytes()
+            != pl.col(column).str.len_bytes()).any()
+
+
+def _chunk_keys(cust: pl.LazyFrame, ev: pl.LazyFrame) -> _ChunkKeys:
+    """Read the ids once, and whether either table pads them (one pass each)."""
+    ids, cust_padded, ev_padded = pl.collect_all([
+        cust.select(pl.col("id").str.strip_chars().alias("k")).drop_nulls().unique().sort("k"),
+        cust.select(_padded("id")),
+        ev.select(_padded("customer_id")),
     ])
-    return ids.to_series(), stripped if padded.item() else pl.col("id")
+
+    def key(column: str, padded: pl.DataFrame) -> pl.Expr:
+        return pl.col(column).str.strip_chars() if padded.item() else pl.col(column)
+
+    return _ChunkKeys(ids.to_series(), key("id", cust_padded), key("customer_id", ev_padded))
 
 
 def _chunks(
     cust: pl.LazyFrame, ev: pl.LazyFrame, chunk_size: int
 ) -> Iterator[tuple[int, pl.DataFrame, pl.DataFrame]]:
     """(customers in chunk, customers, events) for each chunk, then the leftovers."""
-    ids, key = _customer_ids(cust)
+    keys = _chunk_keys(cust, ev)
+    ids = keys.ids
     if len(ids) <= chunk_size:
         c = collect_rows(cust)
         yield c.height, c, collect_rows(ev)
@@ -107,14 +128,13 @@ def _chunks(
     bounds = [(ids[i], ids[min(i + chunk_size, len(ids)) - 1])
               for i in range(0, len(ids), chunk_size)]
     for lo, hi in bounds:
-        inside = key.is_between(pl.lit(lo), pl.lit(hi))
-        c = collect_rows(cust.filter(inside))
-        e = collect_rows(ev.filter(pl.col("customer_id").is_between(pl.lit(lo), pl.lit(hi))))
+        c = collect_rows(cust.filter(keys.customer.is_between(pl.lit(lo), pl.lit(hi))))
+        e = collect_rows(ev.filter(keys.event.is_between(pl.lit(lo), pl.lit(hi))))
         yield c.height, c, e
     first, last = pl.lit(ids[0]), pl.lit(ids[-1])
-    c = collect_rows(cust.filter(key.is_null()))
-    cid = pl.col("customer_id")
-    e = collect_rows(ev.filter(cid.is_null() | (cid < first) | (cid > last)))
+    c = collect_rows(cust.filter(keys.customer.is_null()))
+    e = collect_rows(ev.filter(keys.event.is_null() | (keys.event < first)
+                               | (keys.event > last)))
     if c.height or e.height:
         yield c.height, c, e
 

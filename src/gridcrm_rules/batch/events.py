@@ -228,6 +228,8 @@ def validate_events(raw: pl.DataFrame) -> EventsIn:
     if isinstance(raw.schema["type"], pl.Categorical | pl.Enum):
         raw = raw.with_columns(pl.col("type").cast(pl.String()))
     keys = customer_keys(raw.get_column("customer_id"))
+    if keys.padded:  # the id an event names is the customer's id as the model strips it
+        raw = raw.with_columns(pl.col("customer_id").str.strip_chars())
     # One contiguous chunk per column: columns added from NumPy below have one chunk, and
     # polars would otherwise re-align the whole frame's chunks in every operation.
     raw = raw.rechunk().with_columns(pl.Series(CKEY, keys.per_row, dtype=pl.Int64))
