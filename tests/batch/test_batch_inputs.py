@@ -142,6 +142,10 @@ def test_customers_without_events_and_empty_tables() -> None:
     empty = CREDIT.evaluate_batch(pl.DataFrame(schema={"id": pl.String}), None, as_of=AS_OF)
     assert empty.decisions.height == 0
     assert empty.errors.height == 0
+    none = CREDIT.evaluate_batch([], [], as_of=AS_OF)  # empty lists of records: no columns
+    assert none.decisions.height == 0
+    assert none.errors.height == 0
+    assert CREDIT.evaluate_batch([C1], [], as_of=AS_OF).decisions.height == 1
 
 
 def test_edge_cases_equal_scalar() -> None:

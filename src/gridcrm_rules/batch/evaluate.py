@@ -69,11 +69,18 @@ def _numbered(
     return frame
 
 
+def _no_rows(table: TableInput | None) -> bool:
+    """None, or an empty list of records (which has no columns to read)."""
+    return table is None or (isinstance(table, list | tuple) and not table)
+
+
 def _prepare(
     customers: TableInput, events: TableInput | None, extra: Extra
 ) -> tuple[pl.LazyFrame, pl.LazyFrame]:
+    if _no_rows(customers):
+        customers = pl.DataFrame(schema={"id": pl.String})
     cust = _numbered(customers, "customers", extra, "id")
-    if events is None:
+    if _no_rows(events):
         ev = pl.LazyFrame(schema={ROW: pl.Int64, "customer_id": pl.String, "type": pl.String,
                                   "id": pl.String})
     else:
@@ -115,6 +122,12 @@ def _chunk_keys(cust: pl.LazyFrame, ev: pl.LazyFrame) -> _ChunkKeys:
     return _ChunkKeys(ids.to_series(), key("id", cust_padded), key("customer_id", ev_padded))
 
 
+def _from(key: pl.Expr, lo: str, below: str | None) -> pl.Expr:
+    """``lo <= key < below`` (no upper end when ``below`` is None)."""
+    above = key >= pl.lit(lo)
+    return above if below is None else above & (key < pl.lit(below))
+
+
 def _chunks(
     cust: pl.LazyFrame, ev: pl.LazyFrame, chunk_size: int
 ) -> Iterator[tuple[int, pl.DataFrame, pl.DataFrame]]:
@@ -125,16 +138,17 @@ def _chunks(
         c = collect_rows(cust)
         yield c.height, c, collect_rows(ev)
         return
-    bounds = [(ids[i], ids[min(i + chunk_size, len(ids)) - 1])
-              for i in range(0, len(ids), chunk_size)]
-    for lo, hi in bounds:
-        c = collect_rows(cust.filter(keys.customer.is_between(pl.lit(lo), pl.lit(hi))))
-        e = collect_rows(ev.filter(keys.event.is_between(pl.lit(lo), pl.lit(hi))))
+    # Ranges that leave no gap: chunk k takes lows[k] <= id < lows[k + 1], the last one
+    # every id from its low up, so an event naming no customer (an id between two
+    # chunks' customers) still lands in a chunk, which reports it.
+    lows = [ids[i] for i in range(0, len(ids), chunk_size)]
+    for lo, below in zip(lows, [*lows[1:], None], strict=True):
+        c = collect_rows(cust.filter(_from(keys.customer, lo, below)))
+        e = collect_rows(ev.filter(_from(keys.event, lo, below)))
         yield c.height, c, e
-    first, last = pl.lit(ids[0]), pl.lit(ids[-1])
+    first = pl.lit(ids[0])
     c = collect_rows(cust.filter(keys.customer.is_null()))
-    e = collect_rows(ev.filter(keys.event.is_null() | (keys.event < first)
-                               | (keys.event > last)))
+    e = collect_rows(ev.filter(keys.event.is_null() | (keys.event < first)))
     if c.height or e.height:
         yield c.height, c, e
 
