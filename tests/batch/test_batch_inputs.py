@@ -187,3 +187,47 @@ def test_tables_helper_roundtrip() -> None:
     customers, events = tables([(C1, [])])
     assert customers.height == 1
     assert events.height == 0
+
+
+def _bill(amount: str, due: str = "2026-08-15", bid: str = "b1") -> dict[str, str]:
+    return {"type": "bill_issued", "id": bid, "period": "2026-07", "amount": amount, "due": due}
+
+
+def test_amounts_beyond_the_columns_are_settled_by_the_python_provider() -> None:
+    """Money has no upper bound: 1e17 yuan (beyond Int64 fen) and 9.9e15 yuan (past the
+    kernel's 64-bit keys) give evaluate()'s answer, from the Python provider; a
+    prepayment without an amount (optional in the model) is fine too."""
+    pay = {"type": "payment_received", "id": "p1", "at": "2026-09-01T10:00:00+08:00"}
+    histories = [
+        ({**C1, "id": "H1"}, [_bill("100000000000000000.00"),
+                              {**pay, "amount": "100000000000000000.00"}]),
+        ({**C1, "id": "H2"}, [_bill("9900000000000000.00")]),
+        ({**C1, "id": "H3"}, [_bill("80.00"), {**pay, "amount": "80.00"},
+                              {"type": "prepayment_completed", "id": "x1",
+                               "at": "2026-10-05T10:00:00+08:00"}]),
+    ]
+    got = assert_equivalent(gr.Engine.default(), histories, AS_OF)
+    backend = dict(zip(got.get_column("customer_id").to_list(),
+                       got.get_column("facts_backend").to_list(), strict=True))
+    assert "credit=python" in backend["H1"]
+    assert "credit=python" in backend["H2"]
+    assert "credit=columnar" in backend["H3"]
+    assert got.get_column("grade").to_list() == ["B", "D", "B"]
+
+
+def test_one_large_customer_in_a_big_chunk_does_not_stop_the_others() -> None:
+    """9e13 yuan is harmless alone but overflowed the settlement keys beside 1,100
+    customers: that customer goes to the Python provider, the rest stay columnar."""
+    customers = [{**C1, "id": f"C{i:05d}"} for i in range(1100)]
+    big = "90000000000000.00"
+    events = [{"customer_id": "C01099", **_bill(big)},
+              {"customer_id": "C01099", "type": "payment_received", "id": "p1",
+               "at": "2026-08-05T10:00:00+08:00", "amount": big}]
+    result = CREDIT.evaluate_batch(customers, events, as_of=AS_OF)
+    assert result.errors.height == 0
+    backends = result.decisions.get_column("facts_backend")
+    assert backends.to_list()[-1] == "credit=python"
+    assert (backends.head(1099) == "credit=columnar").all()
+    want = CREDIT.evaluate(customers[-1], [{k: v for k, v in e.items() if k != "customer_id"}
+                                           for e in events], as_of=AS_OF)
+    assert result.decisions.get_column("grade").to_list()[-1] == want.credit.grade

@@ -41,6 +41,11 @@ class Bills:
     amount: I64
     row: I64
 
+    def only(self, keep: NDArray[np.bool_]) -> Bills:
+        """The bills where ``keep`` holds."""
+        return Bills(self.c[keep], self.due[keep], self.period[keep], self.amount[keep],
+                     self.row[keep])
+
 
 @dataclass(frozen=True)
 class Payments:
@@ -55,6 +60,11 @@ class Payments:
     amount: I64
     named: NDArray[np.bool_]
     bill_row: I64
+
+    def only(self, keep: NDArray[np.bool_]) -> Payments:
+        """The payments where ``keep`` holds."""
+        return Payments(self.c[keep], self.at[keep], self.amount[keep], self.named[keep],
+                        self.bill_row[keep])
 
 
 @dataclass(frozen=True)
@@ -109,9 +119,35 @@ def _first_reaching(pc: I64, pat: I64, stream: I64, fifo: I64, bc: I64, cum: I64
     return out
 
 
+def too_large(bills: Bills, pays: Payments, n: int) -> NDArray[np.bool_]:
+    """Customers whose amounts the kernel's 64-bit integers cannot be trusted with.
+
+    An amount that did not fit its column is held as -1.  Otherwise the largest
+    numbers the kernel makes are the search keys of :func:`_first_reaching`
+    (customer index times the largest running total) and, in the credit facts,
+    arrears times a count of bills: both stay below 2**62 when a customer's total
+    times ``rows + n + 1`` does.  Totals are summed in float64, far from the
+    bound's precision.  Real bills are many orders of magnitude smaller.
+    """
+    unfit = np.zeros(n, bool)
+    unfit[bills.c[bills.amount < 0]] = True
+    unfit[pays.c[pays.amount < 0]] = True
+    total = (np.bincount(bills.c, weights=bills.amount, minlength=n)
+             + np.bincount(pays.c, weights=pays.amount, minlength=n))
+    rows = np.bincount(bills.c, minlength=n) + np.bincount(pays.c, minlength=n)
+    big: NDArray[np.bool_] = unfit | (total * (rows + n + 1) >= 2.0**62)
+    return big
+
+
 def settle_arrays(bills: Bills, pays: Payments, n: int, cut_us: int) -> Settled:
-    """Settle every customer's bills (see :mod:`.columnar_facts` for the model)."""
-    inexact = np.zeros(n, bool)
+    """Settle every customer's bills (see :mod:`.columnar_facts` for the model).
+
+    Customers with amounts too large for the kernel (:func:`too_large`) are left
+    out and marked inexact: the Python provider computes their facts.
+    """
+    inexact = too_large(bills, pays, n)
+    if inexact.any():
+        bills, pays = bills.only(~inexact[bills.c]), pays.only(~inexact[pays.c])
     # Bills in FIFO order: customer, due, period (ties on all three -> inexact).
     bc, bdue, bper, bamt, brow = _take(order_by(bills.c, bills.due, bills.period),
                                        bills.c, bills.due, bills.period, bills.amount, bills.row)

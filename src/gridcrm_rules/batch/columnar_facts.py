@@ -117,7 +117,7 @@ def _bills(events: pl.LazyFrame) -> pl.LazyFrame:
         pl.col(CIDX).cast(pl.Int64),
         pl.col("due").cast(pl.Int64),
         pl.col("instant").dt.epoch("us").alias("period"),
-        pl.col("amount").cast(pl.Int64),
+        pl.col("amount").fill_null(-1).cast(pl.Int64),  # null: did not fit (see _settle)
         pl.col(ROW).cast(pl.Int64),
     )
 
@@ -127,7 +127,7 @@ def _payments(events: pl.LazyFrame) -> pl.LazyFrame:
     return events.filter(pl.col("type") == "payment_received").select(
         pl.col(CIDX).cast(pl.Int64),
         pl.col("at").dt.epoch("us").alias("at"),
-        pl.col("amount").cast(pl.Int64),
+        pl.col("amount").fill_null(-1).cast(pl.Int64),
         pl.col("bill_id").is_not_null().alias("named"),
         pl.col(BILL_ROW).fill_null(-1).cast(pl.Int64),
     )

@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC as PY_UTC
+from decimal import Decimal
 from typing import Any, Final
 
 import polars as pl
@@ -178,6 +179,19 @@ def _fast(schema: pl.Schema) -> tuple[pl.Expr, list[pl.Expr]]:
     return flag & (pl.col(CKEY) >= 0), values
 
 
+_MAX_FEN: Final = 2**63 - 1
+
+
+def _fen(amount: Decimal) -> int | None:
+    """Money as integer fen, or None where the ``amount`` column cannot hold it.
+
+    A valid amount has no upper bound; one beyond Int64 fen (about 9.2e16 yuan) is
+    held as null, and the columnar facts leave its customer to the Python provider.
+    """
+    fen = int(amount * 100)
+    return fen if fen <= _MAX_FEN else None
+
+
 def _canonical(model: Event, row: int, customer_id: str, key: int) -> dict[str, Any]:
     out: dict[str, Any] = {ROW: row, "customer_id": customer_id, CKEY: key, "type": model.type,
                            "id": model.id, "__model": True}
@@ -185,11 +199,12 @@ def _canonical(model: Event, row: int, customer_id: str, key: int) -> dict[str, 
     data = vars(model)
     for name in ("period", "month", "due", "bill_id"):
         out[name] = data.get(name)
-    if "at" in data:
+    # Optional fields (a prepayment's amount) may be absent: None stays None.
+    if data.get("at") is not None:
         out["at"] = data["at"].astimezone(PY_UTC)
-    if "amount" in data:
-        out["amount"] = int(data["amount"] * 100)
-    if "kwh" in data:
+    if data.get("amount") is not None:
+        out["amount"] = _fen(data["amount"])
+    if data.get("kwh") is not None:
         out["kwh"] = str(data["kwh"])
     return out
 
