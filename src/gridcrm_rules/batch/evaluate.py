@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -88,38 +87,14 @@ def _prepare(
     return cust, ev
 
 
-@dataclass(frozen=True)
-class _ChunkKeys:
-    """The sorted distinct customer ids and the expressions that cut both tables by them.
-
-    Each key is the id column itself when none of its values has edge whitespace
-    -- the usual case -- so that a chunk's filter can use the Parquet statistics;
-    else the stripped id, as the models read it (an event naming ``"C1 "`` belongs
-    with customer ``"C1"``).
-    """
-
-    ids: pl.Series
-    customer: pl.Expr
-    event: pl.Expr
-
-
-def _padded(column: str) -> pl.Expr:
-    return (pl.col(column).str.strip_chars().str.len_bytes()
-            != pl.col(column).str.len_bytes()).any()
-
-
-def _chunk_keys(cust: pl.LazyFrame, ev: pl.LazyFrame) -> _ChunkKeys:
-    """Read the ids once, and whether either table pads them (one pass each)."""
-    ids, cust_padded, ev_padded = pl.collect_all([
-        cust.select(pl.col("id").str.strip_chars().alias("k")).drop_nulls().unique().sort("k"),
-        cust.select(_padded("id")),
-        ev.select(_padded("customer_id")),
-    ])
-
-    def key(column: str, padded: pl.DataFrame) -> pl.Expr:
-        return pl.col(column).str.strip_chars() if padded.item() else pl.col(column)
-
-    return _ChunkKeys(ids.to_series(), key("id", cust_padded), key("customer_id", ev_padded))
+def _key(frame: pl.LazyFrame, column: str) -> pl.Expr:
+    """The id column to cut ``frame`` by: the column itself when none of its values has
+    edge whitespace -- the usual case -- so that a chunk's filter can use the Parquet
+    statistics; else the stripped id, as the models read it (one pass over the column
+    decides). An event naming ``"C1 "`` belongs with customer ``"C1"``."""
+    col = pl.col(column)
+    padded = frame.select((col.str.strip_chars().str.len_bytes() != col.str.len_bytes()).any())
+    return col.str.strip_chars() if padded.collect().item() else col
 
 
 def _from(key: pl.Expr, lo: str, below: str | None) -> pl.Expr:
@@ -132,23 +107,24 @@ def _chunks(
     cust: pl.LazyFrame, ev: pl.LazyFrame, chunk_size: int
 ) -> Iterator[tuple[int, pl.DataFrame, pl.DataFrame]]:
     """(customers in chunk, customers, events) for each chunk, then the leftovers."""
-    keys = _chunk_keys(cust, ev)
-    ids = keys.ids
+    ids = cust.select(pl.col("id").str.strip_chars().alias("k")).drop_nulls().unique().sort(
+        "k").collect().to_series()
     if len(ids) <= chunk_size:
         c = collect_rows(cust)
         yield c.height, c, collect_rows(ev)
         return
+    customer, event = _key(cust, "id"), _key(ev, "customer_id")
     # Ranges that leave no gap: chunk k takes lows[k] <= id < lows[k + 1], the last one
     # every id from its low up, so an event naming no customer (an id between two
     # chunks' customers) still lands in a chunk, which reports it.
     lows = [ids[i] for i in range(0, len(ids), chunk_size)]
     for lo, below in zip(lows, [*lows[1:], None], strict=True):
-        c = collect_rows(cust.filter(_from(keys.customer, lo, below)))
-        e = collect_rows(ev.filter(_from(keys.event, lo, below)))
+        c = collect_rows(cust.filter(_from(customer, lo, below)))
+        e = collect_rows(ev.filter(_from(event, lo, below)))
         yield c.height, c, e
     first = pl.lit(ids[0])
-    c = collect_rows(cust.filter(keys.customer.is_null()))
-    e = collect_rows(ev.filter(keys.event.is_null() | (keys.event < first)))
+    c = collect_rows(cust.filter(customer.is_null()))
+    e = collect_rows(ev.filter(event.is_null() | (event < first)))
     if c.height or e.height:
         yield c.height, c, e
 
