@@ -145,21 +145,27 @@ def test_kernel_matches_rule_by_rule_interpretation(
     assert got == want
 
 
-def test_values_are_fresh_dicts_per_call() -> None:
-    """Mutating one result's values leaves the defaults and later results alone."""
+@pytest.mark.parametrize("output", [ir.Const("L0", P), None])
+def test_values_are_read_only(output: ir.Node | None) -> None:
+    """A result's values and outputs cannot be changed, so the mappings calls share (a
+    rule whose outputs are literals) cannot leak from one result into another; the
+    same holds for outputs computed per call (no IR: the output's function)."""
     rule = CompiledRule(
         id="R0", when=compile_expr(ir.Name("a", P), SCHEMA, FUNCTIONS), when_ir=ir.Name("a", P),
         reads=("a",), output_reads=(), outputs=(("level", lambda env: "L0"),),
-        output_nodes=(("level", ir.Const("L0", P)),), source=Citation(clause="R0"), priority=0,
+        output_nodes=(("level", output),), source=Citation(clause="R0"), priority=0,
         effective_from=None, effective_to=None,
     )
-    step = DecisionStep(decision("first", (rule,)))
-    first = step({"a": False})
-    first.values["level"] = "changed"  # type: ignore[index]
-    assert step({"a": False}).values == DEFAULTS
-    hit = step({"a": True})
-    assert hit.values["level"] == "L0"
-    assert hit.hits[0].reads == {"a": True}
+    for policy in ("first", "collect"):
+        step = DecisionStep(decision(policy, (rule,)))
+        miss, hit = step({"a": False}), step({"a": True})
+        for mapping in (miss.values, hit.values, hit.hits[0].outputs):
+            with pytest.raises(TypeError):
+                mapping["level"] = "changed"  # type: ignore[index]
+        assert step({"a": False}).values == DEFAULTS
+        assert hit.values["level"] == ("L0" if policy == "first" else "none")  # collect: defaults
+        assert step({"a": True}).hits[0].outputs == {"level": "L0"}
+        assert hit.hits[0].reads == {"a": True}
 
 
 @pytest.mark.parametrize("policy", ["first", "collect"])

@@ -32,6 +32,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from ..errors import EvaluationError
@@ -63,7 +64,9 @@ class StepResult(NamedTuple):
 
     ``values`` are the decision's defaults updated with the first hit's outputs
     (for every hit policy but ``collect``), exactly as the engine stores them.
-    Immutable value records (named tuples: cheap to build on a per-row path).
+    Immutable value records (named tuples: cheap to build on a per-row path);
+    ``values`` and each hit's ``outputs`` are read-only mappings, which calls may
+    share.
     """
 
     hits: tuple[StepHit, ...]
@@ -206,9 +209,13 @@ class _Fuser:
 
         The named tuples are made with ``tuple.__new__`` (a C call: a NamedTuple's
         own ``__new__`` is Python code, a large share of a five-rule table's time).
+        A rule whose outputs are all literals -- most rules -- returns the same two
+        read-only mappings on every call, built once here: building the outputs and
+        values dicts per call took a third of a five-rule table's time.
         """
         new = self.emit.bind(tuple.__new__, "_new")
         result, step_hit = self.emit.bind(StepResult, "_Result"), self.emit.bind(StepHit, "_Hit")
+        proxy = self.emit.bind(MappingProxyType, "_readonly")
 
         def record(cls: ast.expr, *fields: ast.expr) -> ast.Call:
             return _call(new, cls, ast.Tuple(elts=list(fields), ctx=ast.Load()))
@@ -216,12 +223,28 @@ class _Fuser:
         def hit(index: int, rule: CompiledRule) -> list[ast.stmt]:
             setup, items = self.outputs(rule)
             reads = _dict([(k, self.emit.read(k)) for k in rule.reads])
-            one = record(step_hit, ast.Constant(rule.id), _dict(items), reads)
+            outputs: ast.expr
+            values: ast.expr
+            if setup:  # some output is computed per call
+                outputs, values = _call(proxy, _dict(items)), _call(proxy, self.values(items))
+            else:
+                literals = {name: _literal(node) for name, node in rule.output_nodes}
+                outputs = self.emit.bind(MappingProxyType(literals), "_outputs")
+                values = self.emit.bind(MappingProxyType({**dict(self.defaults), **literals}),
+                                        "_values")
+            one = record(step_hit, ast.Constant(rule.id), outputs, reads)
             hits = ast.Tuple(elts=[one], ctx=ast.Load())
-            return [*setup, ast.Return(record(result, hits, self.values(items)))]
+            return [*setup, ast.Return(record(result, hits, values))]
 
-        empty = record(result, ast.Tuple(elts=[], ctx=ast.Load()), self.values([]))
+        defaults = self.emit.bind(MappingProxyType(dict(self.defaults)), "_values")
+        empty = record(result, ast.Tuple(elts=[], ctx=ast.Load()), defaults)
         return self.body(hit, [ast.Return(empty)])
+
+
+def _literal(node: ir.Node | None) -> Any:
+    """The value of an output that is a literal (:meth:`_Fuser.outputs` left no setup)."""
+    assert isinstance(node, ir.Const), node
+    return node.value
 
 
 def _plain(value: Any) -> bool:

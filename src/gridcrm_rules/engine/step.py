@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
+from types import MappingProxyType
 from typing import Any
 
 from ..errors import EvaluationError
@@ -65,9 +66,10 @@ class DecisionStep:
         if matched and self._policy != "collect":
             values.update(matched[0][1])
         hits = tuple(
-            StepHit(rule.id, outputs, {k: env[k] for k in rule.reads}) for rule, outputs in matched
+            StepHit(rule.id, MappingProxyType(outputs), {k: env[k] for k in rule.reads})
+            for rule, outputs in matched
         )
-        return StepResult(hits, values)
+        return StepResult(hits, MappingProxyType(values))
 
     def matches(self, env: Mapping[str, Any]) -> list[tuple[CompiledRule, dict[str, Any]]]:
         """The rules the hit policy selects, with their outputs (the engine's core).
