@@ -24,8 +24,10 @@ Input conversion to each engine's native form (dicts, floats for engines that
 cannot take a Decimal, a polars DataFrame) and every compile step happen
 before timing; a timing covers deciding all rows.  Each figure is the best of
 ``--runs`` timings (columnar rows: best of ``--columnar-runs``, as one run takes
-milliseconds).  Two slow per-row paths decide only a prefix of the rows and their
-per-row time is taken from it: durable-rules (``--durable-rows``) and zen-engine's
+milliseconds), taken in interleaved rounds -- every engine once, then every engine
+again -- so that a slow spell of a shared machine falls on all engines alike.
+Two slow per-row paths decide only a prefix of the rows and their per-row time
+is taken from it: durable-rules (``--durable-rows``) and zen-engine's
 ``ZenDecision.evaluate`` (``--zen-decision-rows``).  The cyclic garbage collector
 is off while timing (as in ``timeit``) unless ``--keep-gc`` is given.  Every
 engine's grades are compared with the if-chain's on every row it decided (ours
@@ -196,21 +198,17 @@ class Result:
         return self.rows / self.best_s
 
 
-def best_of(run: Callable[[Any], Any], data: Any, runs: int, keep_gc: bool) -> tuple[float, Any]:
-    """Best wall time of ``runs`` calls of ``run(data)``, and the last call's output."""
-    best, out = float("inf"), None
-    for _ in range(runs):
-        out = None
-        gc.collect()
-        if not keep_gc:
-            gc.disable()
-        try:
-            start = time.perf_counter()
-            out = run(data)
-            best = min(best, time.perf_counter() - start)
-        finally:
-            gc.enable()
-    return best, out
+def timed(run: Callable[[Any], Any], data: Any, keep_gc: bool) -> tuple[float, Any]:
+    """Wall time of one call of ``run(data)`` (cyclic GC off unless ``keep_gc``), and its output."""
+    gc.collect()
+    if not keep_gc:
+        gc.disable()
+    try:
+        start = time.perf_counter()
+        out = run(data)
+        return time.perf_counter() - start, out
+    finally:
+        gc.enable()
 
 
 def count_diff(got: Sequence[Any], want: Sequence[Any]) -> int:
@@ -220,17 +218,43 @@ def count_diff(got: Sequence[Any], want: Sequence[Any]) -> int:
     return sum(1 for a, b in zip(got, want, strict=True) if a != b)
 
 
-def measure(bench: Bench, envs: list[Env], keep_gc: bool) -> Result:
-    """Time one engine on (a prefix of) the rows and check its grades against the if-chain."""
-    rows = envs if bench.cap is None else envs[: bench.cap]
-    data = bench.prepare(rows)
-    best, out = best_of(bench.run, data, bench.runs, keep_gc)
-    result = Result(
-        bench.name, len(rows), bench.runs, best, note=bench.note, informational=bench.informational
-    )
-    result.mismatches = count_diff(bench.grades(out), [reference_grade(e) for e in rows])
+@dataclass
+class Trial:
+    """One engine being measured: its rows in its own form, its best time so far."""
+
+    bench: Bench
+    rows: list[Env]
+    data: Any
+    best: float = float("inf")
+    out: Any = None
+
+
+def measure_all(trials: list[Trial], keep_gc: bool) -> None:
+    """Time every engine in interleaved rounds, keeping each one's best.
+
+    Round k times every engine that still has a run left, one after the other, so
+    a slow spell of a shared machine falls on all engines alike instead of on the
+    one that happened to be running; the ratios are then fairer than timing each
+    engine's runs back to back.
+    """
+    for k in range(max((t.bench.runs for t in trials), default=0)):
+        for trial in trials:
+            if k < trial.bench.runs:
+                trial.out = None  # free the last run's output before timing again
+                elapsed, trial.out = timed(trial.bench.run, trial.data, keep_gc)
+                trial.best = min(trial.best, elapsed)
+
+
+def checked(trial: Trial) -> Result:
+    """A trial's result, its grades (and our rule ids) checked against the if-chain."""
+    bench = trial.bench
+    result = Result(bench.name, len(trial.rows), bench.runs, trial.best, note=bench.note,
+                    informational=bench.informational)
+    result.mismatches = count_diff(bench.grades(trial.out), [reference_grade(e)
+                                                             for e in trial.rows])
     if bench.rule_ids is not None:
-        result.rule_mismatches = count_diff(bench.rule_ids(out), [reference_rule(e) for e in rows])
+        result.rule_mismatches = count_diff(bench.rule_ids(trial.out),
+                                            [reference_rule(e) for e in trial.rows])
     return result
 
 
@@ -876,25 +900,38 @@ def benches(args: argparse.Namespace, envs: list[Env]) -> Iterable[tuple[str, Ca
 
 
 def run_all_benches(args: argparse.Namespace, envs: list[Env]) -> list[Result]:
-    """Measure every engine, printing one progress line each to stderr."""
-    results: list[Result] = []
+    """Prepare every engine, time them in interleaved rounds, check their grades."""
+    results: dict[str, Result] = {}
+    trials: list[Trial] = []
     for name, factory in benches(args, envs):
         try:
             bench = factory()
+            bench.runs = args.columnar_runs if name in COLUMNAR else args.runs
+            rows = envs if bench.cap is None else envs[: bench.cap]
+            trials.append(Trial(bench, rows, bench.prepare(rows)))
         except Skip as exc:
-            results.append(Result(name, skipped=str(exc)))
+            results[name] = Result(name, skipped=str(exc))
             print(f"{name}: skipped: {exc}", file=sys.stderr)
-            continue
-        bench.runs = args.columnar_runs if name in COLUMNAR else args.runs
-        try:
-            result = measure(bench, envs, args.keep_gc)
-        except Exception as exc:  # a peer that breaks at run time fails its row, loudly
-            result = Result(name, skipped=f"failed: {type(exc).__name__}: {exc}")
-            result.mismatches = -1
-        results.append(result)
+    try:
+        measure_all(trials, args.keep_gc)
+    except Exception as exc:  # a peer that breaks at run time: find which, fail its row loudly
+        print(f"a run failed ({type(exc).__name__}: {exc}); timing engines one by one",
+              file=sys.stderr)
+        for trial in trials:
+            try:
+                measure_all([trial], args.keep_gc)
+            except Exception as exc:
+                results[trial.bench.name] = Result(trial.bench.name,
+                                                   skipped=f"failed: {type(exc).__name__}: {exc}")
+                results[trial.bench.name].mismatches = -1
+    for trial in trials:
+        if trial.bench.name not in results:
+            results[trial.bench.name] = checked(trial)
+    ordered = [results[name] for name, _ in benches(args, envs) if name in results]
+    for result in ordered:
         shown = result.skipped or f"{result.us_per_row:.3f} µs/row"
-        print(f"{name}: {shown}", file=sys.stderr)
-    return results
+        print(f"{result.name}: {shown}", file=sys.stderr)
+    return ordered
 
 
 def main() -> int:
