@@ -18,6 +18,8 @@ import numpy as np
 import polars as pl
 from numpy.typing import NDArray
 
+from ._parse import padded
+
 __all__ = ["CustomerKeys", "customer_keys"]
 
 
@@ -43,11 +45,10 @@ def customer_keys(column: pl.Series) -> CustomerKeys:
     runs = column.rle()
     lens = runs.struct.field("len").to_numpy()
     values = runs.struct.field("value")
-    stripped = values.str.strip_chars()
-    padded = bool((stripped.str.len_bytes() != values.str.len_bytes()).any())
-    if padded:
-        values = stripped
+    any_padded = bool(pl.select(padded(pl.lit(values)).any()).item())
+    if any_padded:
+        values = values.str.strip_chars()
     rank = values.rank("dense").cast(pl.Int64).fill_null(0).to_numpy()  # 1-based; 0 = null
     per_row = np.repeat(rank - 1, lens).astype(np.int64, copy=False)
     ids = values.drop_nulls().unique().sort().rename("customer_id")
-    return CustomerKeys(per_row, ids, padded)
+    return CustomerKeys(per_row, ids, any_padded)

@@ -16,8 +16,8 @@ import polars as pl
 
 from ._catalog import DEC, TZ, UTC
 
-__all__ = ["Parsed", "parse_bool", "parse_date", "parse_decimal", "parse_fen", "parse_instant",
-           "parse_str"]
+__all__ = ["Parsed", "padded", "parse_bool", "parse_date", "parse_decimal", "parse_fen",
+           "parse_instant", "parse_str"]
 
 Parsed = tuple[pl.Expr, pl.Expr]
 
@@ -34,6 +34,12 @@ def _numeric(dtype: pl.DataType) -> bool:
     return dtype.is_integer() or dtype.is_float() or isinstance(dtype, pl.Decimal)
 
 
+def padded(text: pl.Expr) -> pl.Expr:
+    """Whether a text has edge whitespace the models strip (``str_strip_whitespace``
+    and ``strip_chars()`` strip the same Unicode set, checked in tests/batch)."""
+    return text.str.strip_chars().str.len_bytes() != text.str.len_bytes()
+
+
 def parse_str(name: str, dtype: pl.DataType, *, min_len: int = 0) -> Parsed:
     """A text field; refused (sent to the model) if not text or padded with whitespace.
 
@@ -47,7 +53,7 @@ def parse_str(name: str, dtype: pl.DataType, *, min_len: int = 0) -> Parsed:
     if dtype != pl.String:
         return pl.lit(None, pl.String), _FALSE
     size = col.str.len_bytes()
-    ok = col.is_not_null() & (col.str.strip_chars().str.len_bytes() == size)
+    ok = col.is_not_null() & ~padded(col)
     if min_len == 1:
         ok = ok & (size >= 1)
     elif min_len:

@@ -24,6 +24,7 @@ from .._time import local_date, to_aware
 from ..engine import Engine
 from ..facts import FactRegistry
 from ._catalog import ROW
+from ._parse import padded
 from ._pipeline import in_order
 from .chunk import ChunkResult, Evaluator
 from .errors import error_frame
@@ -93,8 +94,7 @@ def _key(frame: pl.LazyFrame, column: str) -> pl.Expr:
     statistics; else the stripped id, as the models read it (one pass over the column
     decides). An event naming ``"C1 "`` belongs with customer ``"C1"``."""
     col = pl.col(column)
-    padded = frame.select((col.str.strip_chars().str.len_bytes() != col.str.len_bytes()).any())
-    return col.str.strip_chars() if padded.collect().item() else col
+    return col.str.strip_chars() if frame.select(padded(col).any()).collect().item() else col
 
 
 def _from(key: pl.Expr, lo: str, below: str | None) -> pl.Expr:
