@@ -29,7 +29,15 @@ from ._pipeline import in_order
 from .chunk import ChunkResult, Evaluator
 from .errors import error_frame
 from .result import TASKS_SCHEMA, BatchResult, layout_for
-from .tables import Extra, TableInput, check_columns, collect_rows, to_lazy, with_row_index
+from .tables import (
+    Extra,
+    TableInput,
+    check_columns,
+    collect_rows,
+    missing_as_null,
+    to_lazy,
+    with_row_index,
+)
 
 __all__ = ["DEFAULT_CHUNK", "evaluate_batch", "evaluate_to_parquet", "evaluator_for"]
 
@@ -63,7 +71,7 @@ def _numbered(
     frame = with_row_index(to_lazy(table))
     schema = frame.collect_schema()
     cols = check_columns({c: t for c, t in schema.items() if c != ROW}, name, extra)
-    frame = frame.select(ROW, *cols)
+    frame = missing_as_null(frame.select(ROW, *cols), {c: schema[c] for c in cols})
     if schema[key] != pl.String:
         frame = frame.with_columns(pl.col(key).cast(pl.String))
     return frame

@@ -17,10 +17,11 @@ from typing import Any, Literal
 import polars as pl
 
 from ..errors import GridcrmError
+from ..models._missing import drop_missing
 from ._catalog import CUSTOMER_FIELDS, EVENT_FIELDS, ROW
 
-__all__ = ["BatchInputError", "TableInput", "collect_rows", "is_path", "to_lazy",
-           "with_row_index"]
+__all__ = ["BatchInputError", "TableInput", "collect_rows", "is_path", "missing_as_null",
+           "to_lazy", "with_row_index"]
 
 TableInput = Any
 """A DataFrame, LazyFrame, pandas DataFrame, Arrow table, list of dicts or a path."""
@@ -66,11 +67,25 @@ def to_lazy(obj: TableInput) -> pl.LazyFrame:
             raise BatchInputError("expected an Arrow table, got an array")
         return converted.lazy()
     if isinstance(obj, Sequence) and all(isinstance(r, Mapping) for r in obj):
-        return pl.DataFrame(list(obj), infer_schema_length=None).lazy()
+        # Missing values (None, NaN, pd.NA, pd.NaT) as absent keys, before polars types
+        # the columns: a NaN among texts would otherwise become the text "NaN".
+        records = [drop_missing(r) for r in obj]
+        return pl.DataFrame(records, infer_schema_length=None).lazy()
     raise BatchInputError(
         f"expected a polars/pandas DataFrame, an Arrow table, a list of dicts or a path, "
         f"got {type(obj).__name__}"
     )
+
+
+def missing_as_null(frame: pl.LazyFrame, schema: Mapping[str, pl.DataType]) -> pl.LazyFrame:
+    """``NaN`` in the float columns of ``schema`` as null.
+
+    The columnar side of the missing-value convention of
+    :mod:`gridcrm_rules.models._missing`: a null is "not given", and so is a float
+    ``NaN`` (pandas' marker for a missing number), whatever the input format.
+    """
+    floats = [c for c, t in schema.items() if t.is_float()]
+    return frame.with_columns(pl.col(floats).fill_nan(None)) if floats else frame
 
 
 def with_row_index(frame: pl.LazyFrame) -> pl.LazyFrame:

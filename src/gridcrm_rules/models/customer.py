@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from ._missing import drop_missing
 
 __all__ = [
     "Category",
@@ -57,10 +59,16 @@ class Customer(BaseModel):
     """One electricity customer, as of the evaluation.
 
     Strict: unknown fields, unknown enum values and negative quantities are
-    refused with the field path.
+    refused with the field path.  A missing value (``None``, ``NaN``) means "not
+    given": an optional field takes its default (see :mod:`._missing`).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _not_given(cls, data: Any) -> Any:
+        return drop_missing(data)
 
     id: Annotated[str, Field(min_length=1)]
     category: Category

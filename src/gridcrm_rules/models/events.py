@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from .._time import local_date, start_of_day
+from ._missing import drop_missing
 from ._types import Instant, Kwh, Money, YearMonth
 
 __all__ = [
@@ -62,9 +63,17 @@ Grade = Literal["A", "B", "C", "D"]
 
 
 class _EventBase(BaseModel):
+    """Fields every event has; a missing value (``None``, ``NaN``) of any field --
+    one of another event type's fields included -- means "not given" (:mod:`._missing`)."""
+
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
     id: Annotated[str, Field(min_length=1)]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _not_given(cls, data: Any) -> Any:
+        return drop_missing(data)
 
 
 class BillIssued(_EventBase):
