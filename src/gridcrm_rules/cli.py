@@ -6,8 +6,17 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
+from .console import (
+    add_calendar_options,
+    add_format_option,
+    calendar_from,
+    emit,
+    run_guarded,
+    with_calendar,
+)
 from .engine import Engine
 
 __all__ = ["main"]
@@ -15,22 +24,26 @@ __all__ = ["main"]
 
 def _engine(args: argparse.Namespace) -> Engine:
     packs = getattr(args, "pack", None)
-    return Engine.from_packs(packs) if packs else Engine.default()
+    engine = Engine.from_packs(packs) if packs else Engine.default()
+    return with_calendar(engine, args)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """Grade the bundled sample and print one line per customer."""
+    """Grade the bundled sample and print one line per customer (or one JSON line)."""
     from .sample import load_sample
 
     sample = load_sample()
     engine = _engine(args)
+    as_json = args.format == "json"
     header = (
         f"{'customer':<8} {'category':<22} {'grade':<5} {'rules':<8} {'prov':<5} "
         f"{'arrears':>12} {'>1m':<4} {'>2m':<4} {'late/yr':<7} {'theft3y':<7} profile"
     )
-    print(f"gridcrm-rules demo: {len(sample.customers)} customers as of {sample.as_of.isoformat()}")
-    print(header)
-    print("-" * len(header))
+    if not as_json:
+        print(f"gridcrm-rules demo: {len(sample.customers)} customers as of "
+              f"{sample.as_of.isoformat()}")
+        print(header)
+        print("-" * len(header))
     counts: dict[str, int] = {}
     for customer in sample.customers:
         d = engine.evaluate(customer, sample.events_for(customer["id"]), as_of=sample.as_of)
@@ -39,13 +52,23 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f = c.facts
         grade = c.grade or "-"
         counts[grade] = counts.get(grade, 0) + 1
+        profile = sample.profiles.get(d.customer_id, "")
+        if as_json:
+            emit("customer", {"customer_id": d.customer_id, "category": customer["category"],
+                              "grade": c.grade, "rule_ids": c.rule_ids,
+                              "provisional": c.provisional, "facts": f, "profile": profile})
+            continue
         print(
             f"{d.customer_id:<8} {customer['category']:<22} {grade:<5} {','.join(c.rule_ids):<8} "
-            f"{'yes' if c.provisional else 'no':<5} {Decimal(f['arrears_amount']):>12,.2f} "
+            f"{'yes' if c.provisional else 'no':<5} {f['arrears_amount']:>12,.2f} "
             f"{_yn(f['arrears_over_1m']):<4} {_yn(f['arrears_over_2m']):<4} "
             f"{_yn(f['had_arrears_in_year']):<7} {_yn(f['theft_or_violation_3y']):<7} "
-            f"{sample.profiles.get(d.customer_id, '')}"
+            f"{profile}"
         )
+    if as_json:
+        emit("summary", {"customers": len(sample.customers), "as_of": sample.as_of,
+                         "grades": dict(sorted(counts.items()))})
+        return 0
     summary = ", ".join(f"{g}: {n}" for g, n in sorted(counts.items()))
     print(f"\n{len(sample.customers)} customers graded ({summary}).")
     if args.explain:
@@ -63,11 +86,22 @@ def cmd_test(args: argparse.Namespace) -> int:
     """Run scenario files and print 'N passed, N failed'."""
     from .scenarios import ScenarioRunner
 
-    runner = ScenarioRunner(packs=args.pack or None)
+    calendar = calendar_from(args)
+    factory = None
+    if calendar is not None:
+        def factory(packs: Sequence[str | Path], params: dict[str, Any]) -> Engine:
+            return Engine.from_packs([str(p) for p in packs], params=params, calendar=calendar)
+    runner = ScenarioRunner(packs=args.pack or None, engine_factory=factory)
     results = []
     for path in args.paths:
         results += runner.run_path(path)
     failed = [r for r in results if not r.passed]
+    if args.format == "json":
+        for r in results:
+            emit("scenario", {"name": r.name, "path": str(r.path) if r.path else None,
+                              "passed": r.passed, "diffs": r.diffs})
+        emit("summary", {"passed": len(results) - len(failed), "failed": len(failed)})
+        return 1 if failed or not results else 0
     for r in failed:
         print(r.report(), end="\n\n")
     if args.verbose:
@@ -84,6 +118,15 @@ def cmd_packs(args: argparse.Namespace) -> int:
     registry = PackRegistry.discover()
     for name in registry.names():
         _, pack = registry.resolve(name)
+        if args.format == "json":
+            emit("pack", {
+                "name": pack.name, "version": pack.version, "lineage": pack.lineage,
+                "description": pack.description.strip(),
+                "decisions": [{"name": dname, "hit_policy": d.hit_policy, "over": d.over,
+                               "rules": len(d.rules)} for dname, d in pack.decisions.items()],
+                "params": {pname: p.default for pname, p in pack.params.items()},
+            })
+            continue
         extends = f" (extends {pack.lineage[1]})" if len(pack.lineage) > 1 else ""
         print(f"{pack.name} {pack.version}{extends}: {pack.description.strip()[:70]}")
         for dname, d in pack.decisions.items():
@@ -118,7 +161,10 @@ def cmd_verify(args: argparse.Namespace) -> int:
     engine = Engine.from_packs(packs, params=params) if packs else Engine.default(params=params)
     reports = verify_engine(engine)
     for report in reports:
-        print(report.render())
+        if args.format == "json":
+            emit("decision_table", report.as_record())
+        else:
+            print(report.render())
     return 0 if all(r.ok or not r.complete for r in reports) else 1
 
 
@@ -130,20 +176,26 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="grade the bundled sample data set")
     demo.add_argument("--pack", action="append", help="pack file or name (repeatable)")
     demo.add_argument("--explain", action="store_true", help="also explain the first customer")
+    add_format_option(demo, "a customer per line, then a summary")
+    add_calendar_options(demo)
     demo.set_defaults(func=cmd_demo)
 
     test = sub.add_parser("test", help="run scenario files")
     test.add_argument("paths", nargs="+", help="scenario files or folders")
     test.add_argument("--pack", action="append", help="pack file or name (repeatable)")
     test.add_argument("-v", "--verbose", action="store_true", help="list every scenario")
+    add_format_option(test, "a scenario per line, then a summary")
+    add_calendar_options(test)
     test.set_defaults(func=cmd_test)
 
     packs = sub.add_parser("packs", help="list registered packs")
+    add_format_option(packs, "a pack per line")
     packs.set_defaults(func=cmd_packs)
 
     verify = sub.add_parser("verify", help="find gaps and overlaps in decision tables")
     verify.add_argument("--pack", action="append", help="pack file or name (repeatable)")
     verify.add_argument("--param", action="append", help="NAME=VALUE parameter override")
+    add_format_option(verify, "a decision table per line")
     verify.set_defaults(func=cmd_verify)
 
     from .batch.cli import add_evaluate_command
@@ -159,16 +211,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``gridcrm-rules`` command."""
     args = build_parser().parse_args(argv)
-    try:
-        code: int = args.func(args)
-    except Exception as exc:  # the CLI reports library errors as one readable message
-        from .errors import GridcrmError
-
-        if not isinstance(exc, GridcrmError | ValueError):
-            raise
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    return code
+    # User errors (a missing file, a bad encoding, an invalid pack) and a closed pipe end
+    # in one line and a documented status (console/guard.py), never a traceback.
+    return run_guarded(lambda: int(args.func(args)))
 
 
 if __name__ == "__main__":  # pragma: no cover

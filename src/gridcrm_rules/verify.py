@@ -62,6 +62,21 @@ class VerificationReport:
             self.complete and not self.gaps and (self.hit_policy != "unique" or not self.overlaps)
         )
 
+    def as_record(self) -> dict[str, Any]:
+        """The report as plain data (``gridcrm-rules verify --format json``)."""
+        return {
+            "decision": self.decision, "hit_policy": self.hit_policy, "ok": self.ok,
+            "complete": self.complete, "reason": self.reason or None, "points": self.points,
+            "gaps": [_region_record(g) for g in self.gaps],
+            "overlaps": [_region_record(o) for o in self.overlaps],
+            "never_chosen": list(self.never_chosen),
+        }
+
+    def _repr_html_(self) -> str:
+        from .notebook import verification_html
+
+        return verification_html(self)
+
     def render(self) -> str:
         """A readable report."""
         head = f"decision {self.decision} [{self.hit_policy}]: "
@@ -73,6 +88,10 @@ class VerificationReport:
             lines += [f"  overlap: {o}" for o in self.overlaps] or ["  no overlaps"]
         lines += [f"  rule {r} can never be chosen" for r in self.never_chosen]
         return "\n".join(lines)
+
+
+def _region_record(region: Region) -> dict[str, Any]:
+    return {"where": dict(region.constraints), "text": str(region), "rules": list(region.rules)}
 
 
 @dataclass(frozen=True, slots=True)

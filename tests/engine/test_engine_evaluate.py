@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from decimal import Decimal
@@ -315,8 +316,8 @@ def test_repr_html_contains_grade_and_escapes(credit: gr.Engine) -> None:
         as_of=AS_OF,
     )
     html = d._repr_html_()
-    assert html.startswith("<div>")
-    assert "Credit grade <strong>D</strong> (CR-D)" in html
+    assert html.startswith("<div style=")
+    assert re.search(r"Credit grade <span style='[^']*#cf222e[^']*'>D</span> by CR-D", html)
     assert "&lt;C&amp;1&gt;" in html
     assert "<C&1>" not in html
 

@@ -1,8 +1,14 @@
-"""``gridcrm-rules evaluate``: decide a customers table and write three Parquet files.
+"""``gridcrm-rules evaluate``: decide a customers table and write three tables.
 
 Wired into the main command by :func:`add_evaluate_command`; :func:`run_evaluate`
-does the work.  Output: ``OUT/decisions.parquet``, ``OUT/tasks.parquet`` and
-``OUT/errors.parquet``, a progress bar on stderr and one summary line on stdout.
+does the work.  Output: ``OUT/decisions``, ``OUT/tasks`` and ``OUT/errors`` as
+``.parquet`` (default), ``.csv`` or ``.jsonl`` (``--out-format``), a progress bar
+on stderr when it is a terminal, and one summary line on stdout (a JSON line with
+``--format json``).
+
+Exit status: 0 when every row was decided (or at most ``--max-errors`` error
+records), 1 when the errors table has more rows than that (the tables are still
+written), 2 for a user error (missing file, bad encoding, bad pack).
 """
 
 from __future__ import annotations
@@ -10,6 +16,9 @@ from __future__ import annotations
 import argparse
 import sys
 from typing import Any
+
+from ..console import add_calendar_options, add_format_option, emit, run_guarded, with_calendar
+from .sinks import OUT_FORMATS
 
 __all__ = ["add_evaluate_command", "main", "run_evaluate"]
 
@@ -39,8 +48,37 @@ def add_evaluate_command(subparsers: Any) -> None:
     p.add_argument("--chunk-size", type=int, default=None, help="customers per chunk")
     p.add_argument("--ignore-extra-columns", action="store_true",
                    help="drop input columns that are not model fields")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--no-progress", action="store_true",
+                   help="no progress bar (there is none anyway when stderr is not a terminal)")
+    p.add_argument("--out-format", choices=OUT_FORMATS, default="parquet",
+                   help="parquet (default), csv (nested columns as JSON text) or jsonl")
+    p.add_argument("--encoding", default="utf-8",
+                   help="text encoding of CSV inputs, e.g. gbk for Chinese Excel (default utf-8)")
+    p.add_argument("--max-errors", type=_count, default=0, metavar="N",
+                   help="exit 0 with up to N rows in the errors table (default 0: any refused "
+                   "row or failed part exits 1)")
+    add_format_option(p, "the summary")
+    add_calendar_options(p)
     p.set_defaults(func=run_evaluate)
+
+
+def _count(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = -1
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
+    return n
+
+
+def _table(path: str | None, encoding: str) -> Any:
+    """A CSV path read in ``encoding``; any other input as given."""
+    if path is None or not path.lower().endswith(".csv"):
+        return path
+    from .csv_input import scan_csv
+
+    return scan_csv(path, encoding=encoding)
 
 
 def _value(text: str) -> Any:
@@ -57,34 +95,49 @@ def _value(text: str) -> Any:
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
-    """Run ``evaluate``; print ``N rows, grades ..., N errors, S s``; 0 on success."""
+    """Run ``evaluate``; print ``N rows, grades ..., N errors, S s``; see the exit statuses."""
     try:
         from ..engine import Engine
-        from .evaluate import DEFAULT_CHUNK, evaluate_to_parquet
+        from .evaluate import DEFAULT_CHUNK, evaluate_to_files
     except ImportError as exc:  # pragma: no cover - without the batch extra
         print(f"gridcrm-rules evaluate needs the batch extra: pip install "
               f"'gridcrm-rules[batch]' ({exc})", file=sys.stderr)
         return 2
+
     params = {name: _value(value) for name, value in args.param}
     packs = args.pack
     engine = Engine.from_packs(packs, params=params) if packs else Engine.default(params=params)
-    summary = evaluate_to_parquet(
+    engine = with_calendar(engine, args)
+    summary = evaluate_to_files(
         engine,
-        args.customers,
-        args.events,
+        _table(args.customers, args.encoding),
+        _table(args.events, args.encoding),
         args.out,
         as_of=args.as_of,
+        out_format=args.out_format,
         chunk_size=args.chunk_size or DEFAULT_CHUNK,
         extra="ignore" if args.ignore_extra_columns else "forbid",
-        progress=not args.no_progress,
+        progress=not args.no_progress and sys.stderr.isatty(),
     )
     rows = summary["rows"]
+    status = 0 if rows["errors"] <= args.max_errors else 1
+    if args.format == "json":
+        emit("summary", {"decisions": rows["decisions"], "tasks": rows["tasks"],
+                         "errors": rows["errors"], "max_errors": args.max_errors,
+                         "grades": {g or "none": n for g, n in summary["grades"].items()},
+                         "seconds": round(summary["seconds"], 3), "out": args.out,
+                         "out_format": args.out_format, "notes": summary["notes"],
+                         "status": status})
+        return status
     grades = ", ".join(f"{g or 'none'}={n}" for g, n in summary["grades"].items()) or "-"
     print(f"{rows['decisions']} rows, grades {grades}, {rows['errors']} errors, "
           f"{rows['tasks']} tasks, {summary['seconds']:.1f} s -> {args.out}")
     for note in summary["notes"]:
         print(f"note: {note}", file=sys.stderr)
-    return 0
+    if status:
+        print(f"error: {rows['errors']} error record(s) (allowed: {args.max_errors}); see "
+              f"{args.out}/errors.{args.out_format}", file=sys.stderr)
+    return status
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -93,8 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(required=True)
     add_evaluate_command(sub)
     args = parser.parse_args(argv)
-    result: int = args.func(args)
-    return result
+    return run_guarded(lambda: int(args.func(args)))
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ from ._pipeline import in_order
 from .chunk import ChunkResult, Evaluator
 from .errors import error_frame
 from .result import TASKS_SCHEMA, BatchResult, layout_for
+from .sinks import OutFormat, sink_for
 from .tables import (
     Extra,
     TableInput,
@@ -39,7 +40,8 @@ from .tables import (
     with_row_index,
 )
 
-__all__ = ["DEFAULT_CHUNK", "evaluate_batch", "evaluate_to_parquet", "evaluator_for"]
+__all__ = ["DEFAULT_CHUNK", "evaluate_batch", "evaluate_to_files", "evaluate_to_parquet",
+           "evaluator_for"]
 
 DEFAULT_CHUNK = 50_000
 """Customers per chunk: about 1.9 GB peak, two chunks in flight, with 24 months of history
@@ -137,12 +139,19 @@ def _chunks(
         yield c.height, c, e
 
 
-def _progress(total: int, enabled: bool) -> Any:
+def _progress(total: int, enabled: bool, file: Any = None) -> Any:
+    """A progress bar on stderr, or None.
+
+    ``tqdm.auto``: a widget in a notebook, text on a terminal; ``disable=None``
+    turns the text bar off when stderr is not a terminal (a log file, a pipe), so
+    no ``\\r`` frames end up in logs.
+    """
     if not enabled:
         return None
-    from tqdm import tqdm  # type: ignore[import-untyped]
+    from tqdm.auto import tqdm  # type: ignore[import-untyped]
 
-    return tqdm(total=total, unit="customer", unit_scale=True, desc="evaluate")
+    return tqdm(total=total, unit="customer", unit_scale=True, desc="evaluate", disable=None,
+                file=file)
 
 
 def _run(
@@ -209,36 +218,6 @@ def evaluate_batch(
     )
 
 
-class _ParquetSink:
-    """Appends each chunk's tables to three Parquet files (bounded memory)."""
-
-    def __init__(self, out: Path) -> None:
-        import pyarrow.parquet as pq  # type: ignore[import-untyped]
-
-        self._pq = pq
-        self.out = out
-        self.writers: dict[str, Any] = {}
-        self.rows = {"decisions": 0, "tasks": 0, "errors": 0}
-        self.grades: dict[str | None, int] = {}
-
-    def __call__(self, chunk: ChunkResult) -> None:
-        for name in ("decisions", "tasks", "errors"):
-            frame: pl.DataFrame = getattr(chunk, name)
-            table = frame.to_arrow()
-            if name not in self.writers:
-                self.writers[name] = self._pq.ParquetWriter(self.out / f"{name}.parquet",
-                                                            table.schema)
-            self.writers[name].write_table(table)
-            self.rows[name] += frame.height
-        if "grade" in chunk.decisions.columns:
-            for r in chunk.decisions.group_by("grade").len().iter_rows(named=True):
-                self.grades[r["grade"]] = self.grades.get(r["grade"], 0) + r["len"]
-
-    def close(self) -> None:
-        for writer in self.writers.values():
-            writer.close()
-
-
 def evaluate_to_parquet(
     engine: Engine,
     customers: TableInput,
@@ -254,19 +233,39 @@ def evaluate_to_parquet(
 
     Returns a summary: rows per table, customers per grade, seconds.
     """
+    return evaluate_to_files(engine, customers, events, out, as_of=as_of,
+                             chunk_size=chunk_size, extra=extra, progress=progress)
+
+
+def evaluate_to_files(
+    engine: Engine,
+    customers: TableInput,
+    events: TableInput | None,
+    out: str | Path,
+    *,
+    as_of: date | datetime | str,
+    out_format: OutFormat = "parquet",
+    chunk_size: int = DEFAULT_CHUNK,
+    extra: Extra = "forbid",
+    progress: bool = False,
+) -> dict[str, Any]:
+    """Like :func:`evaluate_batch`, but stream the tables into ``out/<table>.<format>``.
+
+    ``out_format`` is ``parquet``, ``csv`` (nested columns as JSON text, see
+    :mod:`.sinks`) or ``jsonl``.  Returns a summary: rows per table, customers per
+    grade, notes, seconds.
+    """
     started = time.perf_counter()
     directory = Path(out)
     directory.mkdir(parents=True, exist_ok=True)
-    sink = _ParquetSink(directory)
+    sink = sink_for(out_format, directory)
     try:
-        notes = _run(engine, customers, events, as_of, chunk_size, extra, progress, sink, None)
-        notes = list(notes)
-        if not sink.writers:
+        notes = list(_run(engine, customers, events, as_of, chunk_size, extra, progress, sink,
+                          None))
+        if not sum(sink.rows.values()):  # no chunk at all: the empty tables, with columns
             empty = evaluate_batch(engine, [], None, as_of=as_of)
-            empty.write_parquet(directory)
+            sink(ChunkResult(empty.decisions, empty.tasks, empty.errors))
     finally:
         sink.close()
     return {"rows": dict(sink.rows), "notes": notes, "grades": dict(sorted(sink.grades.items(),
             key=lambda kv: (kv[0] is None, kv[0] or ""))), "seconds": time.perf_counter() - started}
-
-

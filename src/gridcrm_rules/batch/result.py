@@ -222,6 +222,15 @@ class BatchResult:
         counts = self.decisions.group_by("grade").len().sort("grade", nulls_last=True)
         return {r["grade"]: r["len"] for r in counts.iter_rows(named=True)}
 
+    def _repr_html_(self) -> str:
+        from ..notebook import batch_html
+
+        return batch_html(self)
+
+    def __repr__(self) -> str:
+        return (f"BatchResult({self.summary()}; decisions {self.decisions.shape}, "
+                f"tasks {self.tasks.shape}, errors {self.errors.shape})")
+
     def summary(self) -> str:
         """One line: rows, grades, errors, seconds."""
         grades = ", ".join(f"{g or 'none'}={n}" for g, n in self.grade_counts().items())

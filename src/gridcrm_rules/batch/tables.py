@@ -17,7 +17,7 @@ from typing import Any, Literal
 import polars as pl
 
 from ..errors import GridcrmError
-from ..models._missing import drop_missing
+from ..models._missing import none_for_missing
 from ._catalog import CUSTOMER_FIELDS, EVENT_FIELDS, ROW
 
 __all__ = ["BatchInputError", "TableInput", "collect_rows", "is_path", "missing_as_null",
@@ -39,13 +39,17 @@ def is_path(obj: object) -> bool:
 
 
 def _scan_path(path: Path) -> pl.LazyFrame:
+    if not path.exists() and not any(ch in str(path) for ch in "*?["):
+        raise BatchInputError(f"{path}: no such file or directory")
     if path.is_dir():
         return pl.scan_parquet(path / "**" / "*.parquet")
     suffix = path.suffix.lower()
     if suffix in (".parquet", ".pq"):
         return pl.scan_parquet(path)
     if suffix == ".csv":
-        return pl.scan_csv(path, infer_schema=False)
+        from .csv_input import scan_csv  # UTF-8 checked, with the byte offset of a bad byte
+
+        return scan_csv(path)
     raise BatchInputError(f"{path}: expected a .parquet, .pq or .csv file or a directory")
 
 
@@ -67,9 +71,9 @@ def to_lazy(obj: TableInput) -> pl.LazyFrame:
             raise BatchInputError("expected an Arrow table, got an array")
         return converted.lazy()
     if isinstance(obj, Sequence) and all(isinstance(r, Mapping) for r in obj):
-        # Missing values (None, NaN, pd.NA, pd.NaT) as absent keys, before polars types
-        # the columns: a NaN among texts would otherwise become the text "NaN".
-        records = [drop_missing(r) for r in obj]
+        # Missing values (NaN, pd.NA, pd.NaT) as None -- null -- before polars types the
+        # columns: a NaN among texts would otherwise become the text "NaN".
+        records = [none_for_missing(r) for r in obj]
         return pl.DataFrame(records, infer_schema_length=None).lazy()
     raise BatchInputError(
         f"expected a polars/pandas DataFrame, an Arrow table, a list of dicts or a path, "

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from pydantic import BaseModel
 
@@ -40,6 +40,9 @@ from .build import CompiledDecision, CompiledRule, Program, build_program
 from .overrides import apply_overrides
 from .step import DecisionStep
 from .tasks import build_task
+
+if TYPE_CHECKING:  # polars is imported only when a batch runs (the ``batch`` extra)
+    from ..batch.result import BatchResult
 
 __all__ = ["DEFAULT_PACKS", "Engine"]
 
@@ -148,6 +151,12 @@ class Engine:
         merged = {**self._program.params, **params}
         return Engine(self._resolved, params=merged, calendar=self._calendar, facts=self._facts)
 
+    def with_calendar(self, calendar: WorkingDayCalendar) -> Engine:
+        """A new engine computing deadlines with ``calendar`` (e.g. next year's schedule
+        added with :meth:`WorkingDayCalendar.with_schedule`)."""
+        return Engine(self._resolved, params=self._program.params, calendar=calendar,
+                      facts=self._facts)
+
     # -- introspection ------------------------------------------------------------
     @property
     def packs(self) -> tuple[PackRef, ...]:
@@ -173,6 +182,15 @@ class Engine:
     def resolved_packs(self) -> tuple[ResolvedPack, ...]:
         """The packs as loaded, with their ``extends`` chains merged."""
         return self._resolved
+
+    def _repr_html_(self) -> str:
+        from ..notebook import engine_html
+
+        return engine_html(self)
+
+    def __repr__(self) -> str:
+        packs = ", ".join(f"{p.name} {p.version}" for p in self.packs)
+        return f"Engine(packs=[{packs}], params={len(self._program.params)})"
 
     # -- evaluation ---------------------------------------------------------------
     def evaluate(
@@ -239,7 +257,7 @@ class Engine:
         *,
         as_of: date | datetime | str,
         **options: Any,
-    ) -> Any:
+    ) -> BatchResult:
         """Decide a whole table of customers at once (needs the ``batch`` extra).
 
         Same answers as :meth:`evaluate` per customer, computed as columns; returns a

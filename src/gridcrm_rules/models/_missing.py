@@ -22,7 +22,7 @@ import math
 from collections.abc import Mapping
 from typing import Any, Final
 
-__all__ = ["MISSING_TYPE_NAMES", "drop_missing", "is_missing"]
+__all__ = ["MISSING_TYPE_NAMES", "drop_missing", "is_missing", "none_for_missing"]
 
 MISSING_TYPE_NAMES: Final = frozenset({"NAType", "NaTType"})
 """Type names of pandas' missing-value singletons (``pd.NA``, ``pd.NaT``), matched by
@@ -46,3 +46,10 @@ def drop_missing(data: Any) -> Any:
     if not any(is_missing(v) for v in data.values()):
         return data
     return {k: v for k, v in data.items() if not is_missing(v)}
+
+
+def none_for_missing(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A record with every missing value as ``None`` (keys kept: a table's columns stay)."""
+    if not any(v is not None and is_missing(v) for v in data.values()):
+        return data
+    return {k: None if is_missing(v) else v for k, v in data.items()}

@@ -7,9 +7,11 @@ rules read, and the pack name and version.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
+
+from .values import Value
 
 __all__ = [
     "Citation",
@@ -64,8 +66,8 @@ class RuleHit(BaseModel):
     decision: str
     rule_id: str
     source: Citation
-    reads: dict[str, Any]
-    outputs: dict[str, Any]
+    reads: dict[str, Value]
+    outputs: dict[str, Value]
     trigger_event_id: str | None = None
 
 
@@ -76,7 +78,7 @@ class DecisionOutcome(BaseModel):
 
     decision: str
     rule_ids: tuple[str, ...]
-    values: dict[str, Any]
+    values: dict[str, Value]
 
 
 class OverrideRecord(BaseModel):
@@ -104,7 +106,7 @@ class CreditResult(BaseModel):
     computed_grade: Grade | None
     rule_ids: tuple[str, ...]
     provisional: bool
-    facts: dict[str, Any]
+    facts: dict[str, Value]
     overrides: tuple[OverrideRecord, ...] = ()
 
 
@@ -117,7 +119,7 @@ class Entitlement(BaseModel):
     level: EntitlementLevel
     clause: str
     grade: Grade | None = None
-    params: dict[str, Any] = {}
+    params: dict[str, Value] = {}
 
 
 class Task(BaseModel):
@@ -135,6 +137,11 @@ class Task(BaseModel):
     status: TaskStatus
     completed_at: datetime | None = None
     overdue_by: timedelta | None = None
+
+    def _repr_html_(self) -> str:
+        from .explain import task_html
+
+        return task_html(self)
 
 
 class KeyAccountProfile(BaseModel):

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
+
+from ._html import badge, card, fmt, kv_table, section, table
 
 if TYPE_CHECKING:
-    from .decision import Decision, RuleHit
+    from .decision import Decision, RuleHit, Task
 
-__all__ = ["explain_html", "explain_text"]
+__all__ = ["explain_html", "explain_text", "task_html"]
 
 
 def _fmt(value: Any) -> str:
@@ -77,65 +80,93 @@ def explain_text(d: Decision) -> str:
     return "\n".join(lines)
 
 
-def _table(headers: list[str], rows: list[list[Any]]) -> str:
-    head = "".join(f"<th style='text-align:left'>{escape(h)}</th>" for h in headers)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{escape(_fmt(v))}</td>" for v in row) + "</tr>" for row in rows
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+_OVERDUE_ROW: Final = "background:#ffebe9"
+
+
+def _task_rows(tasks: Sequence[Task]) -> tuple[list[list[str]], list[str]]:
+    rows, styles = [], []
+    for t in tasks:
+        late = f" by {t.overdue_by}" if t.overdue_by else ""
+        done = f" (done {fmt(t.completed_at)})" if t.completed_at else ""
+        rows.append([
+            escape(t.kind), escape(t.clause), escape(fmt(t.trigger_event_id)),
+            escape(fmt(t.due)), escape(t.basis), escape(fmt(t.channel)), escape(fmt(t.unit)),
+            badge(t.status) + escape(late + done),
+        ])
+        styles.append(_OVERDUE_ROW if t.status == "overdue" else "")
+    return rows, styles
+
+
+def task_html(t: Task) -> str:
+    """One task as a small card; an overdue task is marked red."""
+    rows, styles = _task_rows([t])
+    return card(f"Task {t.kind}", f"clause {t.clause}", [table(_TASK_HEADERS, rows,
+                                                                row_styles=styles)])
+
+
+_TASK_HEADERS: Final = ["task", "clause", "event", "due", "basis", "channel", "unit", "status"]
+
+
+def _credit_parts(d: Decision) -> list[str]:
+    c = d.credit
+    if c is None:
+        return []
+    grade = badge(c.grade) if c.grade else badge("ungraded", "none")
+    line = (f"<div>Credit grade {grade} by {escape(', '.join(c.rule_ids) or 'no rule')}"
+            + (" — provisional (&lt; 12 months of bills)" if c.provisional else "")
+            + (f"; computed {escape(fmt(c.computed_grade))} before overrides"
+               if c.grade != c.computed_grade else "")
+            + "</div>")
+    parts = [section("Credit", line + kv_table(c.facts))]
+    if c.overrides:
+        parts.append(section("Overrides", table(
+            ["override", "by", "from", "to", "status", "expires", "reason", "detail"],
+            [[escape(o.event_id), escape(o.by), escape(fmt(o.from_grade)), escape(o.to_grade),
+              escape(o.status), escape(fmt(o.expires)), escape(o.reason), escape(fmt(o.detail))]
+             for o in c.overrides],
+        )))
+    return parts
+
+
+def _key_account_part(d: Decision) -> list[str]:
+    k = d.key_account
+    if k is None:
+        return []
+    items = {"general (一般重点客户)": k.general, "important (重要客户)": k.important,
+             "important category": k.important_category, "type": k.type, "tier": k.tier,
+             "route": k.route}
+    checks = "".join(f"<li>{escape(c)}</li>" for c in k.checks)
+    return [section("Key account", kv_table(items)
+                    + (f"<div>Checks:</div><ul style='margin:2px 0 6px 18px;padding:0'>"
+                       f"{checks}</ul>" if checks else ""))]
 
 
 def explain_html(d: Decision) -> str:
-    """A compact HTML card for Jupyter: headline, tables, and the trace."""
-    parts = [f"<div><strong>Customer {escape(d.customer_id)}</strong> as of {escape(str(d.as_of))}"]
-    if d.credit is not None:
-        c = d.credit
-        parts.append(
-            f"<p>Credit grade <strong>{escape(_fmt(c.grade))}</strong> "
-            f"({escape(', '.join(c.rule_ids) or 'no rule')})"
-            + (" — provisional" if c.provisional else "")
-            + "</p>"
-        )
-        parts.append(_table(["fact", "value"], [[k, v] for k, v in c.facts.items()]))
-        if c.overrides:
-            parts.append(
-                _table(
-                    ["override", "by", "from", "to", "status", "detail"],
-                    [
-                        [o.event_id, o.by, o.from_grade, o.to_grade, o.status, o.detail]
-                        for o in c.overrides
-                    ],
-                )
-            )
+    """The decision as an HTML card: credit, entitlements, tasks, key account, trace.
+
+    Styled inline (readable outside Jupyter's CSS), money formatted, overdue tasks marked.
+    """
+    packs = ", ".join(f"{p.name} {p.version}" for p in d.trace.packs)
+    parts = _credit_parts(d)
     if d.entitlements:
-        parts.append(
-            _table(
-                ["entitlement", "level", "clause", "params"],
-                [[e.code, e.level, e.clause, e.params or None] for e in d.entitlements],
-            )
-        )
+        parts.append(section("Entitlements", table(
+            ["entitlement", "level", "clause", "grade", "details"],
+            [[escape(e.code), escape(e.level), escape(e.clause), escape(fmt(e.grade)),
+              escape(fmt(e.params) if e.params else "—")] for e in d.entitlements],
+        )))
     if d.tasks:
-        parts.append(
-            _table(
-                ["task", "clause", "event", "due", "basis", "channel", "unit", "status"],
-                [
-                    [
-                        t.kind,
-                        t.clause,
-                        t.trigger_event_id,
-                        t.due,
-                        t.basis,
-                        t.channel,
-                        t.unit,
-                        t.status,
-                    ]
-                    for t in d.tasks
-                ],
-            )
-        )
+        rows, styles = _task_rows(d.tasks)
+        overdue = sum(t.status == "overdue" for t in d.tasks)
+        title = f"Tasks ({len(d.tasks)}, {overdue} overdue)" if overdue else "Tasks"
+        parts.append(section(title, table(_TASK_HEADERS, rows, row_styles=styles)))
+    parts += _key_account_part(d)
+    trace = "\n".join([*(_hit_line(h) for h in d.trace.hits),
+                       *(f"note: {n}" for n in d.trace.notes)])
     parts.append(
-        "<details><summary>trace</summary><pre>"
-        + escape("\n".join(_hit_line(h) for h in d.trace.hits))
-        + "</pre></details></div>"
+        f"<details style='margin-top:8px'><summary style='cursor:pointer'>Trace: "
+        f"{d.trace.events_considered} events considered, {d.trace.events_after_as_of} after "
+        f"as_of ignored; cutoff {escape(str(d.trace.cutoff))}; packs {escape(packs)}"
+        f"</summary><pre style='white-space:pre-wrap;font-size:12px;background:#f6f8fa;"
+        f"color:#1f2328;padding:6px'>{escape(trace)}</pre></details>"
     )
-    return "".join(parts)
+    return card(f"Customer {d.customer_id}", f"as of {d.as_of.isoformat()}", parts)

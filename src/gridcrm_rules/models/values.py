@@ -1,0 +1,93 @@
+"""The values a decision records (facts, entitlement params, rule reads and outputs).
+
+In Python they are plain values: ``bool``, ``int``, ``Decimal``, ``str``,
+``date``, ``datetime``, ``timedelta``, ``None`` or a tuple of those.  JSON has no
+decimal, date or duration, and a decimal written as the text ``"63000.00"``
+could not be told from a text fact; so in JSON (``model_dump(mode="json")``,
+``model_dump_json()``) every value that JSON cannot hold exactly is written as
+a one-key object naming its type::
+
+    {"decimal": "63000.00"}   {"date": "2026-10-31"}
+    {"datetime": "2026-11-22T09:00:00+08:00"}   {"duration": "PT2H"}
+
+Booleans, integers, texts and null stay as they are, tuples are arrays.  Reading
+such JSON back (``Decision.model_validate_json``) gives back the same Python
+values, so ``Decision.model_validate_json(d.model_dump_json()) == d``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Annotated, Any, Final, TypeAlias
+
+from pydantic import PlainSerializer, PlainValidator, TypeAdapter, WithJsonSchema
+
+__all__ = ["DecisionValue", "Value", "decode_value", "encode_value"]
+
+Scalar: TypeAlias = bool | int | Decimal | str | date | datetime | timedelta | None
+DecisionValue: TypeAlias = Scalar | tuple[Scalar, ...]
+"""A value a decision records (the Python side of :data:`Value`)."""
+
+_DURATION: Final = TypeAdapter(timedelta)
+_DECODERS: Final[Mapping[str, Callable[[str], Scalar]]] = {
+    "decimal": Decimal,
+    "date": date.fromisoformat,
+    "datetime": datetime.fromisoformat,
+    "duration": _DURATION.validate_python,
+}
+_PLAIN: Final = (bool, int, Decimal, str, date, timedelta)  # datetime is a date
+
+
+def decode_value(value: object) -> DecisionValue:
+    """A value from Python or from its JSON form (a one-key tagged object, an array)."""
+    if value is None or isinstance(value, _PLAIN):
+        return value
+    if isinstance(value, list | tuple):
+        return tuple(_scalar(v) for v in value)
+    return _scalar(value)
+
+
+def _scalar(value: object) -> Scalar:
+    if value is None or isinstance(value, _PLAIN):
+        return value
+    if isinstance(value, Mapping) and len(value) == 1:
+        ((tag, text),) = value.items()
+        if tag in _DECODERS and isinstance(text, str):
+            return _DECODERS[tag](text)
+    raise ValueError(
+        f"expected a decision value (bool, int, Decimal, str, date, datetime, timedelta, "
+        f"None, a tuple of them, or a tagged object such as {{'decimal': '1.00'}}), "
+        f"got {type(value).__name__}"
+    )
+
+
+def encode_value(value: DecisionValue) -> Any:
+    """The JSON form of a value: tagged objects for decimals, dates, datetimes, durations."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, Decimal):
+        return {"decimal": str(value)}
+    if isinstance(value, datetime):
+        return {"datetime": value.isoformat()}
+    if isinstance(value, date):
+        return {"date": value.isoformat()}
+    if isinstance(value, timedelta):
+        return {"duration": _DURATION.dump_python(value, mode="json")}
+    return [encode_value(v) for v in value]  # a tuple of scalars
+
+
+_JSON_SCHEMA: Final = {
+    "description": "bool, integer, text, null, an array of values, or a tagged object: "
+    '{"decimal": "1.00"}, {"date": "2026-10-31"}, {"datetime": "...+08:00"}, '
+    '{"duration": "PT2H"}',
+}
+
+Value = Annotated[
+    DecisionValue,
+    PlainValidator(decode_value),
+    PlainSerializer(encode_value, when_used="json"),
+    WithJsonSchema(_JSON_SCHEMA),
+]
+"""A :data:`DecisionValue` field type that survives a JSON round trip."""
