@@ -15,9 +15,11 @@
 Requires the ``batch`` extra (polars, pyarrow, tqdm).  See docs/batch.md.
 """
 
-from .evaluate import DEFAULT_CHUNK, evaluate_batch, evaluate_to_parquet
+from .csv_input import scan_csv
+from .evaluate import DEFAULT_CHUNK, evaluate_batch, evaluate_to_files, evaluate_to_parquet
 from .result import BatchResult
+from .sinks import OUT_FORMATS, flatten_for_csv
 from .tables import BatchInputError
 
-__all__ = ["DEFAULT_CHUNK", "BatchInputError", "BatchResult", "evaluate_batch",
-           "evaluate_to_parquet"]
+__all__ = ["DEFAULT_CHUNK", "OUT_FORMATS", "BatchInputError", "BatchResult", "evaluate_batch",
+           "evaluate_to_files", "evaluate_to_parquet", "flatten_for_csv", "scan_csv"]

@@ -13,6 +13,14 @@ a one-key object naming its type::
 Booleans, integers, texts and null stay as they are, tuples are arrays.  Reading
 such JSON back (``Decision.model_validate_json``) gives back the same Python
 values, so ``Decision.model_validate_json(d.model_dump_json()) == d``.
+
+>>> from decimal import Decimal
+>>> encode_value(Decimal("63000.00"))
+{'decimal': '63000.00'}
+>>> decode_value({"decimal": "63000.00"})
+Decimal('63000.00')
+>>> decode_value("2026-10-31")  # a text stays a text
+'2026-10-31'
 """
 
 from __future__ import annotations
