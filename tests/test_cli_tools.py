@@ -11,6 +11,8 @@ from typing import Any
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gridcrm_rules.batch import BatchInputError
 from gridcrm_rules.batch.csv_input import decode_file, scan_csv
@@ -335,3 +337,47 @@ def test_the_progress_bar_is_tqdm_auto_and_silent_off_a_terminal() -> None:
     bar.close()
     assert "100%" in terminal.getvalue()
     assert _progress(10, False) is None
+
+
+def test_a_file_that_is_no_parquet_and_an_empty_directory_are_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake = tmp_path / "customers.parquet"
+    fake.write_text("id,category\nC1,residential\n", encoding="utf-8")
+    (tmp_path / "empty").mkdir()
+    for source in (fake, tmp_path / "empty"):
+        code = main(["evaluate", "--customers", str(source), "--as-of", "2026-11-22",
+                     "--out", str(tmp_path / "out")])
+        err = capsys.readouterr().err
+        assert code == 2
+        assert err.startswith(f"error: {source}: ")
+        assert "Traceback" not in err
+
+
+@settings(max_examples=40)
+@given(
+    before=st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=40),
+    after=st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=10),
+    block=st.integers(min_value=1, max_value=9),
+)
+def test_the_byte_offset_of_a_bad_byte_is_exact_for_any_text_and_block_size(
+    before: str, after: str, block: int
+) -> None:
+    """Property: whatever the text and the block size, the reported offset is the bad byte's."""
+    import tempfile
+
+    import gridcrm_rules.batch.csv_input as csv_input
+
+    good = before.encode("utf-8")
+    original = csv_input._BLOCK
+    csv_input._BLOCK = block
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "x.csv"
+            path.write_bytes(good + b"\xff" + after.encode("utf-8"))
+            with pytest.raises(BatchInputError, match=f"at byte {len(good)} "):
+                decode_file(path)
+            path.write_bytes(good)
+            assert decode_file(path) == before
+    finally:
+        csv_input._BLOCK = original

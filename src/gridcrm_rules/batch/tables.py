@@ -42,15 +42,30 @@ def _scan_path(path: Path) -> pl.LazyFrame:
     if not path.exists() and not any(ch in str(path) for ch in "*?["):
         raise BatchInputError(f"{path}: no such file or directory")
     if path.is_dir():
+        first = next(path.glob("**/*.parquet"), None)
+        if first is None:
+            raise BatchInputError(f"{path}: a directory without .parquet files")
+        _check_parquet(first)
         return pl.scan_parquet(path / "**" / "*.parquet")
     suffix = path.suffix.lower()
     if suffix in (".parquet", ".pq"):
+        if path.exists():
+            _check_parquet(path)
         return pl.scan_parquet(path)
     if suffix == ".csv":
         from .csv_input import scan_csv  # UTF-8 checked, with the byte offset of a bad byte
 
         return scan_csv(path)
     raise BatchInputError(f"{path}: expected a .parquet, .pq or .csv file or a directory")
+
+
+def _check_parquet(path: Path) -> None:
+    """Read the file's footer (cheap) so that a file that is no Parquet is refused by name."""
+    try:
+        pl.read_parquet_schema(path)
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise BatchInputError(f"{path}: not a readable Parquet file ({first})") from None
 
 
 def to_lazy(obj: TableInput) -> pl.LazyFrame:
