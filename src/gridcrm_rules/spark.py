@@ -31,7 +31,7 @@ from .batch._catalog import ROW
 from .batch.errors import ERRORS_SCHEMA
 from .batch.evaluate import evaluator_for
 from .batch.result import TASKS_SCHEMA
-from .batch.tables import Extra, check_columns
+from .batch.tables import Extra, check_columns, missing_as_null
 from .engine import Engine
 
 if TYPE_CHECKING:
@@ -109,6 +109,9 @@ def _partition_fn(
             pl.col(f"c__{ROW}").alias(ROW), *(pl.col(f"c__{c}").alias(c) for c in customer_cols))
         ev = frame.filter(pl.col("__tag") == "e").select(
             pl.col(f"e__{ROW}").alias(ROW), *(pl.col(f"e__{c}").alias(c) for c in event_cols))
+        # The missing-value convention of every input path: NaN in a float column is null.
+        cust = missing_as_null(cust.lazy(), cust.schema).collect()
+        ev = missing_as_null(ev.lazy(), ev.schema).collect()
         chunk = evaluator.run(cust, ev)
         for tag, name in _TABLES:
             part: pl.DataFrame = getattr(chunk, name)

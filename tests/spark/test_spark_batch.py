@@ -76,3 +76,24 @@ def test_spark_tables_equal_the_local_batch(spark) -> None:  # type: ignore[no-u
     assert isinstance(errors, pl.DataFrame)
     assert errors.get_column("type").to_list() == ["unknown_customer"]
     assert result.tasks.count() == 0
+
+
+def test_spark_reads_nan_as_not_given_like_the_local_batch(spark) -> None:  # type: ignore[no-untyped-def]
+    """A float column with NaN (pandas' missing number) is "not given" on Spark too."""
+    from gridcrm_rules.spark import evaluate_spark
+
+    engine = gr.Engine.from_packs(["credit"])
+    cust = pl.DataFrame({"id": ["C1", "C2"], "category": ["residential", "dedicated_transformer"],
+                         "supply_voltage_kv": [0.22, 10.0],
+                         "transformer_kva": [float("nan"), 630.0]})
+    ev = pl.DataFrame({"customer_id": ["C1"], "type": ["theft_detected"], "id": ["t1"],
+                       "at": ["2025-03-01"], "amount": [float("nan")]})
+    local = engine.evaluate_batch(cust, ev, as_of=AS_OF)
+    assert local.errors.height == 0
+    result = evaluate_spark(engine, spark.createDataFrame(cust.to_arrow()),
+                            spark.createDataFrame(ev.to_arrow()), as_of=AS_OF, partitions=2)
+    assert result.errors.count() == 0
+    got = pl.from_arrow(result.decisions.toArrow())
+    assert isinstance(got, pl.DataFrame)
+    assert sorted(got.select("customer_id", "grade").iter_rows()) == sorted(
+        local.decisions.select("customer_id", "grade").iter_rows())
