@@ -1,5 +1,6 @@
 """Typed, frozen models: the customer, its events, and what the engine decides."""
 
+from ._missing import is_missing
 from .customer import (
     Category,
     Customer,
@@ -64,6 +65,7 @@ from .events import (
     event_instant,
     parse_events,
 )
+from .values import DecisionValue
 
 __all__ = [
     "ApplicationDocument",
@@ -82,6 +84,7 @@ __all__ = [
     "Customer",
     "Decision",
     "DecisionOutcome",
+    "DecisionValue",
     "Entitlement",
     "EntitlementLevel",
     "Event",
@@ -123,5 +126,6 @@ __all__ = [
     "VisitPlanned",
     "VoltageMeasured",
     "event_instant",
+    "is_missing",
     "parse_events",
 ]
