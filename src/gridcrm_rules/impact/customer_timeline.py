@@ -10,7 +10,7 @@ No polars here: a single customer's timeline needs only the core install.
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -116,7 +116,7 @@ class Timeline:
 
 def timeline(
     engine: Engine,
-    customer: Customer | dict[str, Any],
+    customer: Customer | Mapping[str, Any],
     events: Iterable[Any] = (),
     *,
     start: date | datetime | str,
