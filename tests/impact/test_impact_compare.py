@@ -166,6 +166,8 @@ def test_written_tables_and_html(tmp_path: Path) -> None:
                           "changed"}
     assert pl.read_parquet(paths["changed"]).get_column("customer_id").to_list() == ["C0015"]
     page = result._repr_html_()
-    assert "transition matrix" in page and "<td>C0015</td>" in page
-    assert "1 changed" in result.summary() and "CR-A: 40 -> 41 (+1)" in result.summary()
+    assert "transition matrix" in page
+    assert "<td>C0015</td>" in page
+    assert "1 changed" in result.summary()
+    assert "CR-A: 40 -> 41 (+1)" in result.summary()
     assert result.render_matrix().splitlines()[2].split() == ["B", "1", "6", "0", "0"]

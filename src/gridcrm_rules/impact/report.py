@@ -119,6 +119,12 @@ class Comparison:
         for r in moved.iter_rows(named=True):
             lines.append(f"  {r['decision']}/{r['rule_id']}: {r['before']} -> {r['after']} "
                          f"({r['delta']:+d})")
+        for title, frame, keys in (("entitlements", self.entitlements, ("code", "level")),
+                                   ("tasks", self.tasks, ("clause", "status"))):
+            deltas = [f"{':'.join(str(r[k]) for k in keys)} {r['delta']:+d}"
+                      for r in frame.filter(pl.col("delta") != 0).iter_rows(named=True)]
+            if deltas:
+                lines.append(f"  {title}: {', '.join(deltas)}")
         return "\n".join(lines)
 
     def tables(self) -> dict[str, pl.DataFrame]:
