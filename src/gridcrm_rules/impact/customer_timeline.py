@@ -101,6 +101,13 @@ class Timeline:
 
         return pl.DataFrame(self.rows())
 
+    def plot(self) -> Any:
+        """The grade at each instant with the events that moved it (an Altair chart; the
+        ``plot`` extra)."""
+        from .plots import grade_timeline
+
+        return grade_timeline(self)
+
     def _repr_html_(self) -> str:
         head = "".join(f"<th>{h}</th>" for h in ("instant", "grade", "rules", "provisional",
                                                  "entitlements", "open tasks", "events"))

@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import polars as pl
 
@@ -93,6 +93,12 @@ class TimelineTable:
             paths[name] = out / f"{name}.parquet"
             frame.write_parquet(paths[name])
         return paths
+
+    def plot(self) -> Any:
+        """The grade mix over time as stacked areas (an Altair chart; the ``plot`` extra)."""
+        from .plots import grade_mix_area
+
+        return grade_mix_area(self)
 
     def _repr_html_(self) -> str:
         mix = self.grade_mix().pivot("grade", index="instant", values="customers").fill_null(0)

@@ -6,7 +6,7 @@ import html
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import polars as pl
 
@@ -142,6 +142,12 @@ class Comparison:
             paths[name] = out / f"{name}.parquet"
             frame.write_parquet(paths[name])
         return paths
+
+    def plot(self) -> Any:
+        """The transition matrix as a heatmap (an Altair chart; the ``plot`` extra)."""
+        from .plots import transition_heatmap
+
+        return transition_heatmap(self)
 
     def _repr_html_(self) -> str:
         parts = [f"<p>{html.escape(self.summary().splitlines()[0])}</p>",
