@@ -171,3 +171,15 @@ def test_written_tables_and_html(tmp_path: Path) -> None:
     assert "1 changed" in result.summary()
     assert "CR-A: 40 -> 41 (+1)" in result.summary()
     assert result.render_matrix().splitlines()[2].split() == ["B", "1", "6", "0", "0"]
+
+
+def test_engines_without_a_credit_decision_compare() -> None:
+    """Key accounts only: every customer is '-' on both sides; rule hits still counted."""
+    customers, events, as_of = _sample_inputs()
+    engine = gr.Engine.from_packs(["key_accounts"])
+    if any(d.name == "credit" for d in engine.program.decisions):
+        pytest.skip("key_accounts requires credit")
+    result = gr.compare(engine, engine, customers, events, as_of=as_of)
+    assert result.transitions.rows() == [("-", "-", len(customers))]
+    assert result.changed.is_empty()
+    assert result.rule_hits.height > 0

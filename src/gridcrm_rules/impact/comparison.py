@@ -106,8 +106,10 @@ def _side(result: ChunkResult, shape: _Shape, prefix: str) -> pl.DataFrame:
     return d.select(pl.col("row"), pl.all().exclude("row").name.prefix(prefix))
 
 
-def _label(prefix: str) -> pl.Expr:
-    grade = pl.col(f"{prefix}grade")
+def _label(prefix: str, shape: _Shape) -> pl.Expr:
+    """A side's transition label: its grade, ``-`` when ungraded (or no credit decision),
+    ``error`` when that engine refused the customer."""
+    grade = pl.col(f"{prefix}grade") if "grade" in shape.outcomes else pl.lit(None, pl.String)
     return (pl.when(~pl.col(f"{prefix}decided").fill_null(False)).then(pl.lit(NOT_DECIDED))
             .otherwise(grade.fill_null(pl.lit(UNGRADED))))
 
@@ -176,7 +178,7 @@ def _diff(a: ChunkResult, b: ChunkResult, shape: _Shape) -> _Partial:
     """The comparison of one chunk's two results."""
     joined = _side(a, shape, "a.").join(_side(b, shape, "b."), on="row", how="full",
                                          coalesce=True)
-    before, after = _label("a."), _label("b.")
+    before, after = _label("a.", shape), _label("b.", shape)
     joined = joined.with_columns(before.alias("before"), after.alias("after"))
     compared = [*shape.outcomes, _TASKS]
     differs = [pl.when(pl.col(f"a.{c}").ne_missing(pl.col(f"b.{c}"))).then(pl.lit(c))
