@@ -88,6 +88,7 @@ def test_the_events_that_moved_a_grade() -> None:
                                                                            ("e1",))
     assert "<td>CR-D</td>" in t._repr_html_()
     assert t.rows()[2]["events"] == ["e1"]
+    assert t.to_polars().get_column("grade").to_list() == ["A", "A", "D", "D"]
 
 
 @settings(max_examples=3, deadline=None, derandomize=True,
