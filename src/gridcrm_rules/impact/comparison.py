@@ -148,24 +148,26 @@ def _rule_hits(result: ChunkResult, side: str, shape: _Shape) -> pl.DataFrame:
                      .with_columns(pl.lit(decision).alias("decision")))
     if not parts:
         return pl.DataFrame(schema={"decision": pl.String, "rule_id": pl.String,
-                                    "side": pl.String, "n": pl.UInt32})
+                                    "side": pl.String, "n": pl.Int64})
     return (pl.concat(parts).select("decision", "rule_id", pl.lit(side).alias("side"),
-                                    pl.col("len").alias("n")))
+                                    pl.col("len").cast(pl.Int64).alias("n")))
 
 
 def _entitlement_counts(result: ChunkResult, side: str) -> pl.DataFrame:
     d = result.decisions
-    schema = {"code": pl.String, "level": pl.String, "side": pl.String, "n": pl.UInt32}
+    schema = {"code": pl.String, "level": pl.String, "side": pl.String, "n": pl.Int64}
     if "entitlements" not in d.columns:
         return pl.DataFrame(schema=schema)
     e = d.select(pl.col("entitlements").explode()).drop_nulls().unnest("entitlements")
     return (e.group_by("code", "level").len()
-            .select("code", "level", pl.lit(side).alias("side"), pl.col("len").alias("n")))
+            .select("code", "level", pl.lit(side).alias("side"),
+                    pl.col("len").cast(pl.Int64).alias("n")))
 
 
 def _task_counts(result: ChunkResult, side: str) -> pl.DataFrame:
     return (result.tasks.group_by("clause", "status").len()
-            .select("clause", "status", pl.lit(side).alias("side"), pl.col("len").alias("n")))
+            .select("clause", "status", pl.lit(side).alias("side"),
+                    pl.col("len").cast(pl.Int64).alias("n")))
 
 
 def _refused_rows(result: ChunkResult) -> pl.Series:
@@ -211,8 +213,8 @@ def _diff(a: ChunkResult, b: ChunkResult, shape: _Shape) -> _Partial:
         ka, kb = _entitlement_keys("a.entitlements"), _entitlement_keys("b.entitlements")
         out += [kb.list.set_difference(ka).list.sort().alias("entitlements_added"),
                 ka.list.set_difference(kb).list.sort().alias("entitlements_removed")]
-    out += [pl.col("a.tasks").list.len().fill_null(0).alias("tasks_before"),
-            pl.col("b.tasks").list.len().fill_null(0).alias("tasks_after")]
+    out += [pl.col("a.tasks").list.len().fill_null(0).cast(pl.Int64).alias("tasks_before"),
+            pl.col("b.tasks").list.len().fill_null(0).cast(pl.Int64).alias("tasks_after")]
     fact_type = pl.List(pl.Struct({"fact": pl.String, "before": pl.String, "after": pl.String}))
     if shape.facts:
         out += [pl.concat_list(fact_diffs).list.drop_nulls().alias("facts_changed"),
@@ -222,7 +224,8 @@ def _diff(a: ChunkResult, b: ChunkResult, shape: _Shape) -> _Partial:
                 pl.lit([], dtype=fact_type).alias("facts")]
     refused = set(_refused_rows(a).to_list()) & set(_refused_rows(b).to_list())
     return _Partial(
-        transitions=joined.group_by("before", "after").len().rename({"len": "customers"}),
+        transitions=joined.group_by("before", "after").agg(
+            pl.len().cast(pl.Int64).alias("customers")),
         rule_hits=pl.concat([_rule_hits(a, "before", shape), _rule_hits(b, "after", shape)]),
         entitlements=pl.concat([_entitlement_counts(a, "before"),
                                 _entitlement_counts(b, "after")]),
