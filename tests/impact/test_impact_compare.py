@@ -49,20 +49,22 @@ def _check(result: Comparison, a: gr.Engine, b: gr.Engine, histories: Any, as_of
         assert (frame["after"] - frame["before"]).equals(frame["delta"], check_names=False)
 
 
+CHANGES = {
+    "year_window": (DEFAULT, DEFAULT.with_params(year_window="calendar_year")),
+    "arrears_reading": (DEFAULT, DEFAULT.with_params(arrears_reading="amount")),
+    "prepay_rate": (DEFAULT, DEFAULT.with_params(prepay_rate_per_kva=120)),
+    "strict_pack": (CREDIT, gr.Engine.from_packs(["credit_strict"])),
+}
+
+
 @settings(max_examples=5, deadline=None, derandomize=True,
           suppress_health_check=list(HealthCheck))
 @given(data=seeded_batch(80))
-@pytest.mark.parametrize("change", [{"year_window": "calendar_year"},
-                                    {"arrears_reading": "amount"},
-                                    {"prepay_rate_per_kva": 120}])
-def test_compare_equals_evaluate_per_customer(change: dict[str, str], data: Any) -> None:
-    """A parameter change over random histories: every table equals the scalar reference."""
+@pytest.mark.parametrize("change", sorted(CHANGES))
+def test_compare_equals_evaluate_per_customer(change: str, data: Any) -> None:
+    """Parameter and pack changes over random histories: every table equals the reference."""
     as_of, histories = data
-    base = DEFAULT
-    try:
-        other = base.with_params(**change)
-    except Exception as exc:  # a parameter the packs do not declare is not this test's case
-        pytest.skip(f"{change}: {exc}")
+    base, other = CHANGES[change]
     customers, events = tables(histories)
     result = gr.compare(base, other, customers, events, as_of=as_of, chunk_size=30)
     _check(result, base, other, histories, as_of)
@@ -183,3 +185,16 @@ def test_engines_without_a_credit_decision_compare() -> None:
     assert result.transitions.rows() == [("-", "-", len(customers))]
     assert result.changed.is_empty()
     assert result.rule_hits.height > 0
+
+
+def test_the_strict_pack_leaves_the_gap_ungraded() -> None:
+    """credit -> credit_strict: CR-GAP customers move from B to '-' (ungraded), no direction."""
+    customers, events, as_of = _sample_inputs()
+    before, after = CHANGES["strict_pack"]
+    result = gr.compare(before, after, customers, events, as_of=as_of)
+    gap = result.rule_hits.filter(pl.col("rule_id") == "CR-GAP").row(0, named=True)
+    assert (gap["before"], gap["after"]) == (2, 0)
+    moved = result.changed.filter(pl.col("grade_after") == "-")
+    assert moved.height == 2
+    assert moved.get_column("direction").null_count() == 2
+    assert "-" in result.matrix().columns
