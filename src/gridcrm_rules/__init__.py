@@ -26,6 +26,7 @@ from .errors import (
     PackNotFound,
 )
 from .facts import FactContext, FactProvider, FactRegistry, fact
+from .impact import Timeline, TimelinePoint, compare, regrade_instants
 from .models import (
     Citation,
     CreditResult,
@@ -93,6 +94,8 @@ __all__ = [
     "Schedule",
     "Task",
     "TierAssignment",
+    "Timeline",
+    "TimelinePoint",
     "Trace",
     "VerificationReport",
     "VoltageCheck",
@@ -101,11 +104,13 @@ __all__ = [
     "assign_tiers",
     "callback_sample",
     "check_supply_voltage",
+    "compare",
     "fact",
     "feedback_card_sample",
     "load_schedules",
     "parse_events",
     "read_pack",
+    "regrade_instants",
     "reward_draw",
     "service_order",
     "shedding_order",

@@ -202,6 +202,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_evaluate_command(sub)
 
+    from .impact.cli import add_diff_command
+
+    add_diff_command(sub)
+
     schema = sub.add_parser("schema", help="print a JSON Schema")
     schema.add_argument("which", choices=["customer", "event", "pack"])
     schema.set_defaults(func=cmd_schema)

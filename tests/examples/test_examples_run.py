@@ -17,6 +17,7 @@ EXAMPLES = {
     "overdue_callbacks.py": "CB-PHONE",
     "population.py": "tier 1",
     "batch_regrade.py": "(20000 decisions)",
+    "impact_year_window.py": "C0015: B -> A",
 }
 
 

@@ -30,7 +30,7 @@ from .events import validate_events
 from .result import TASKS_SCHEMA, TableLayout, dtype_of
 from .scalar import ScalarRunner
 
-__all__ = ["ChunkResult", "Evaluator"]
+__all__ = ["ChunkResult", "Evaluator", "PreparedChunk", "prepare_chunk"]
 
 
 @dataclass
@@ -158,6 +158,41 @@ def _counts(cidx: NDArray[np.int64], mask: NDArray[np.bool_], n: int) -> NDArray
 
 
 @dataclass(frozen=True)
+class PreparedChunk:
+    """A chunk's inputs, validated: what every engine and instant decides from."""
+
+    frame: pl.DataFrame
+    """The valid customers, sorted by id, with ``__cidx``."""
+    events: pl.DataFrame
+    """Their valid events, with ``__cidx``."""
+    customer_models: Mapping[int, Any]
+    event_models: Mapping[int, Any]
+    errors: tuple[ErrorRow, ...]
+    """The refused input rows (the same for every engine and instant)."""
+
+
+def prepare_chunk(customers: pl.DataFrame, events: pl.DataFrame) -> PreparedChunk:
+    """Validate one chunk's customers and events (both frames carry ``__row``)."""
+    errors: list[ErrorRow] = []
+    ci = validate_customers(customers)
+    errors += ci.errors
+    frame, dupes = duplicate_ids(ci.frame)
+    errors += dupes
+    ei = validate_events(events)
+    errors += ei.errors
+    if ei.rejected:
+        errors += _invalid_histories(frame, ei.rejected)
+        frame = frame.filter(~pl.col("customer_id").is_in(_ids(list(ei.rejected))))
+    frame = frame.sort("customer_id").with_columns(
+        pl.int_range(pl.len(), dtype=pl.Int64).alias(CIDX))
+    refused = {e.customer_id for e in ci.errors if e.customer_id is not None}
+    ev, lost = _attach(_without(ei.frame, {e.row for e in ei.errors if e.row is not None}),
+                       ei.ids, frame, refused | set(ei.rejected))
+    errors += lost
+    return PreparedChunk(frame, ev, ci.models, ei.models, tuple(errors))
+
+
+@dataclass(frozen=True)
 class Evaluator:
     """An engine, an instant and the table layout: decides chunk after chunk."""
 
@@ -175,27 +210,18 @@ class Evaluator:
 
     def run(self, customers: pl.DataFrame, events: pl.DataFrame) -> ChunkResult:
         """Decide one chunk (both frames carry ``__row``)."""
-        errors: list[ErrorRow] = []
-        ci = validate_customers(customers)
-        errors += ci.errors
-        frame, dupes = duplicate_ids(ci.frame)
-        errors += dupes
-        ei = validate_events(events)
-        errors += ei.errors
-        if ei.rejected:
-            errors += _invalid_histories(frame, ei.rejected)
-            frame = frame.filter(~pl.col("customer_id").is_in(_ids(list(ei.rejected))))
-        frame = frame.sort("customer_id").with_columns(
-            pl.int_range(pl.len(), dtype=pl.Int64).alias(CIDX))
-        refused = {e.customer_id for e in ci.errors if e.customer_id is not None}
-        ev, lost = _attach(_without(ei.frame, {e.row for e in ei.errors if e.row is not None}),
-                           ei.ids, frame, refused | set(ei.rejected))
-        errors += lost
-        decisions, tasks, more = self._decide(frame, ev, ci.models, ei.models)
+        return self.decide(prepare_chunk(customers, events))
+
+    def decide(self, chunk: PreparedChunk) -> ChunkResult:
+        """Decide a validated chunk; :func:`prepare_chunk` does not depend on the engine or
+        the instant, so one prepared chunk serves several engines or instants."""
+        errors = list(chunk.errors)
+        decisions, tasks, more = self._decide(chunk.frame, chunk.events, chunk.customer_models,
+                                              chunk.event_models)
         if more:
             errors += more
             failed = _ids([str(e.customer_id) for e in more])
-            errors += _rejected_events(ev.filter(pl.col("customer_id").is_in(failed)),
+            errors += _rejected_events(chunk.events.filter(pl.col("customer_id").is_in(failed)),
                                        _NOT_DECIDED, "customer_rejected")
         return ChunkResult(decisions, tasks, error_frame(errors))
 

@@ -41,7 +41,7 @@ from .tables import (
 )
 
 __all__ = ["DEFAULT_CHUNK", "evaluate_batch", "evaluate_to_files", "evaluate_to_parquet",
-           "evaluator_for"]
+           "evaluator_for", "input_chunks"]
 
 DEFAULT_CHUNK = 50_000
 """Customers per chunk: about 1.9 GB peak, two chunks in flight, with 24 months of history
@@ -137,6 +137,16 @@ def _chunks(
     e = collect_rows(ev.filter(event.is_null() | (event < first)))
     if c.height or e.height:
         yield c.height, c, e
+
+
+def input_chunks(
+    customers: TableInput, events: TableInput | None, chunk_size: int = DEFAULT_CHUNK,
+    extra: Extra = "forbid",
+) -> Iterator[tuple[int, pl.DataFrame, pl.DataFrame]]:
+    """``(customers in chunk, customers, events)`` chunk by chunk, as ``evaluate_batch``
+    cuts them (for drivers that decide each chunk more than once, e.g. ``compare``)."""
+    cust, ev = _prepare(customers, events, extra)
+    yield from _chunks(cust, ev, chunk_size)
 
 
 def _progress(total: int, enabled: bool, file: Any = None) -> Any:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from pydantic import BaseModel
 
@@ -267,6 +267,38 @@ class Engine:
         from ..batch import evaluate_batch
 
         return evaluate_batch(self, customers, events, as_of=as_of, facts=self._facts, **options)
+
+    # -- impact analysis (gridcrm_rules.impact) ---------------------------------------
+    def compare(
+        self, other: Engine, customers: Any, events: Any = None, *,
+        as_of: date | datetime | str, **options: Any,
+    ) -> Any:
+        """What replacing this engine (before) by ``other`` (after) does to a population:
+        a :class:`gridcrm_rules.impact.Comparison` (needs the ``batch`` extra)."""
+        from ..impact import compare
+
+        return compare(self, other, customers, events, as_of=as_of, **options)
+
+    def timeline(
+        self, customer: CustomerInput, events: Iterable[EventInput] = (), *,
+        start: date | datetime | str, end: date | datetime | str, every: Literal["month"] = "month",
+    ) -> Any:
+        """The decision at every monthly re-grade instant from ``start`` to ``end``: a
+        :class:`gridcrm_rules.impact.Timeline` (each point equals :meth:`evaluate` then)."""
+        from ..impact import timeline
+
+        return timeline(self, customer, events, start=start, end=end, every=every)
+
+    def timeline_batch(
+        self, customers: Any, events: Any = None, *, start: date | datetime | str,
+        end: date | datetime | str, every: Literal["month"] = "month", **options: Any,
+    ) -> Any:
+        """Every customer's decision at every re-grade instant, as one long table: a
+        :class:`gridcrm_rules.impact.TimelineTable` (needs the ``batch`` extra)."""
+        from ..impact import timeline_batch
+
+        return timeline_batch(self, customers, events, start=start, end=end,
+                              every=every, **options)
 
 
 class _Run:
