@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -206,20 +206,26 @@ def evaluate_spark(
 def local_session(
     master: str = "local[2]",
     app_name: str = "gridcrm-rules",
-    config: dict[str, str] | None = None,
+    config: Mapping[str, str] | None = None,
 ) -> SparkSession:
     """A local Spark session whose Python workers run this interpreter.
 
     PySpark starts its workers with ``PYSPARK_PYTHON`` or else whatever ``python3``
     is first on ``PATH`` -- often another Python version than the driver's, which
     fails with ``PYTHON_VERSION_MISMATCH``.  This sets ``PYSPARK_PYTHON`` and
-    ``PYSPARK_DRIVER_PYTHON`` to :data:`sys.executable` for the session, unless the
-    user has set them (their values are kept), then returns
+    ``PYSPARK_DRIVER_PYTHON`` to :data:`sys.executable` in the process environment
+    (where PySpark reads them; later sessions of the process see them too), unless
+    the user has set them (their values are kept), then returns
     ``SparkSession.builder.master(master).appName(app_name)`` with the session time
     zone UTC, the UI off and ``config`` applied, ``getOrCreate()``.  A session that
-    already runs in this process is returned as it is.
+    already runs in this process is returned as it is.  ``master`` must be a local
+    one (``local``, ``local[N]``, ``local[*]``): a cluster's workers need their own
+    interpreter setting.
     """
     from pyspark.sql import SparkSession
+
+    if master != "local" and not master.startswith("local["):
+        raise ValueError(f"local_session needs a local master such as 'local[2]', got {master!r}")
 
     for variable in WORKER_PYTHON_VARIABLES:
         os.environ.setdefault(variable, sys.executable)

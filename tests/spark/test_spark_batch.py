@@ -93,6 +93,8 @@ def test_local_session_keeps_the_users_interpreter(monkeypatch: pytest.MonkeyPat
     assert made == {"master": "local[1]", "app": "gridcrm-rules", "spark.ui.enabled": "true",
                     "spark.sql.session.timeZone": "UTC", "PYSPARK_PYTHON": "/opt/custom/python",
                     "PYSPARK_DRIVER_PYTHON": sys.executable}
+    with pytest.raises(ValueError, match="needs a local master"):
+        gs.local_session("spark://cluster:7077")
 
 
 def test_spark_tables_equal_the_local_batch(spark) -> None:  # type: ignore[no-untyped-def]
