@@ -22,6 +22,7 @@ from .errors import (
     ErrorRecord,
     EvaluationError,
     GridcrmError,
+    MissingExtra,
     PackError,
     PackNotFound,
 )
@@ -83,6 +84,7 @@ __all__ = [
     "FactRegistry",
     "GridcrmError",
     "KeyAccountProfile",
+    "MissingExtra",
     "OverrideRecord",
     "PackError",
     "PackNotFound",

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ._extras import require_extra
 from .console import (
     add_calendar_options,
     add_format_option,
@@ -18,8 +19,15 @@ from .console import (
     with_calendar,
 )
 from .engine import Engine
+from .errors import MissingExtra
 
 __all__ = ["main"]
+
+
+def _version() -> str:
+    from . import __version__
+
+    return f"{__version__} (Python {sys.version.split()[0]})"
 
 
 def _engine(args: argparse.Namespace) -> Engine:
@@ -168,9 +176,36 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 0 if all(r.ok or not r.complete for r in reports) else 1
 
 
+def _add_evaluate_command(sub: Any) -> None:
+    """Add ``evaluate``: the batch command, or a stand-in naming the missing extra.
+
+    Importing :mod:`gridcrm_rules.batch.cli` loads no columnar engine; on the core
+    install (no ``batch`` extra) the package refuses to import, and ``evaluate``
+    becomes a command that takes any arguments and fails with one line naming the
+    extra (exit 2).
+    """
+    try:
+        from .batch.cli import add_evaluate_command
+    except MissingExtra as missing:
+        stand_in = sub.add_parser(
+            "evaluate", add_help=False, prefix_chars="\0",
+            help=f"decide a customers table (batch; needs: {missing.install})",
+        )
+        stand_in.add_argument("arguments", nargs="*")
+        stand_in.set_defaults(func=_needs_batch)
+    else:
+        add_evaluate_command(sub)
+
+
+def _needs_batch(args: argparse.Namespace) -> int:
+    require_extra("batch", "gridcrm-rules evaluate")
+    raise AssertionError("unreachable: the batch extra was missing when the parser was built")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation and tests)."""
     parser = argparse.ArgumentParser(prog="gridcrm-rules", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     demo = sub.add_parser("demo", help="grade the bundled sample data set")
@@ -198,9 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_format_option(verify, "a decision table per line")
     verify.set_defaults(func=cmd_verify)
 
-    from .batch.cli import add_evaluate_command
-
-    add_evaluate_command(sub)
+    _add_evaluate_command(sub)
 
     from .impact.cli import add_diff_command
 

@@ -17,6 +17,7 @@ __all__ = [
     "ErrorRecord",
     "EvaluationError",
     "GridcrmError",
+    "MissingExtra",
     "PackError",
     "PackNotFound",
 ]
@@ -92,4 +93,24 @@ class CalendarDataMissing(GridcrmError, LookupError):
         super().__init__(
             f"no official working-day schedule for {year}{span}; add the State Council "
             "notice as a schedule file (see docs/calendar.md) or opt into a named fallback"
+        )
+
+
+class MissingExtra(GridcrmError, ImportError):
+    """A feature needs an optional extra (``batch``, ``spark``) that is not installed.
+
+    The message is one line naming the feature, the extra and the command that
+    installs it, e.g. ``evaluate_batch needs the batch extra: pip install
+    "gridcrm-rules[batch]" (not installed: polars, pyarrow)``.
+    """
+
+    def __init__(self, feature: str, extra: str, missing: Sequence[str]) -> None:
+        self.feature = feature
+        self.extra = extra
+        self.missing: tuple[str, ...] = tuple(missing)
+        self.install = f'pip install "gridcrm-rules[{extra}]"'
+        super().__init__(
+            f"{feature} needs the {extra} extra: {self.install} "
+            f"(not installed: {', '.join(self.missing)})",
+            name=self.missing[0] if self.missing else None,
         )

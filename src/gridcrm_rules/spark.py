@@ -14,15 +14,27 @@ three Spark DataFrames.  ``row`` is Spark's ``monotonically_increasing_id`` of
 the input row (unique, not contiguous).  The engine travels to the executors
 by cloudpickle, as Spark ships any function.
 
-Needs the ``spark`` extra (pyspark, pandas, pyarrow, polars) and Java.
+Needs the ``spark`` extra (pyspark, pandas, pyarrow, polars) and Java; without the
+extra, importing this module raises :class:`gridcrm_rules.MissingExtra` naming
+``pip install "gridcrm-rules[spark]"``.  :func:`local_session` starts a local
+session whose Python workers run the driver's interpreter.
 """
+
+# The extra is checked before the imports that need it:
+# ruff: noqa: E402
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+import sys
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
+
+from ._extras import require_extra
+
+require_extra("spark", "gridcrm_rules.spark")
 
 import polars as pl
 import pyarrow as pa  # type: ignore[import-untyped]
@@ -35,9 +47,12 @@ from .batch.tables import Extra, check_columns, missing_as_null
 from .engine import Engine
 
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame
+    from pyspark.sql import DataFrame, SparkSession
 
-__all__ = ["SparkBatchResult", "evaluate_spark"]
+__all__ = ["WORKER_PYTHON_VARIABLES", "SparkBatchResult", "evaluate_spark", "local_session"]
+
+WORKER_PYTHON_VARIABLES = ("PYSPARK_PYTHON", "PYSPARK_DRIVER_PYTHON")
+"""The variables PySpark reads for the interpreter of its Python workers (and driver)."""
 
 _TABLES = (("d", "decisions"), ("t", "tasks"), ("x", "errors"))
 
@@ -189,3 +204,37 @@ def evaluate_spark(
         tables.append(out.filter(F.col("__table") == tag).select(
             *(F.col(col).alias(col[len(tag) + 2:]) for col in cols)))
     return SparkBatchResult(*tables)
+
+
+def local_session(
+    master: str = "local[2]",
+    app_name: str = "gridcrm-rules",
+    config: Mapping[str, str] | None = None,
+) -> SparkSession:
+    """A local Spark session whose Python workers run this interpreter.
+
+    PySpark starts its workers with ``PYSPARK_PYTHON`` or else whatever ``python3``
+    is first on ``PATH`` -- often another Python version than the driver's, which
+    fails with ``PYTHON_VERSION_MISMATCH``.  This sets ``PYSPARK_PYTHON`` and
+    ``PYSPARK_DRIVER_PYTHON`` to :data:`sys.executable` in the process environment
+    (where PySpark reads them; later sessions of the process see them too), unless
+    the user has set them (their values are kept), then returns
+    ``SparkSession.builder.master(master).appName(app_name)`` with the session time
+    zone UTC, the UI off and ``config`` applied, ``getOrCreate()``.  A session that
+    already runs in this process is returned as it is.  ``master`` must be a local
+    one (``local``, ``local[N]``, ``local[*]``): a cluster's workers need their own
+    interpreter setting.
+    """
+    from pyspark.sql import SparkSession
+
+    if master != "local" and not master.startswith("local["):
+        raise ValueError(f"local_session needs a local master such as 'local[2]', got {master!r}")
+
+    for variable in WORKER_PYTHON_VARIABLES:
+        os.environ.setdefault(variable, sys.executable)
+    settings = {"spark.ui.enabled": "false", "spark.sql.session.timeZone": "UTC"}
+    settings.update(config or {})
+    builder = SparkSession.builder.master(master).appName(app_name)
+    for key, value in settings.items():
+        builder = builder.config(key, value)
+    return builder.getOrCreate()

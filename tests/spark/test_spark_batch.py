@@ -34,15 +34,67 @@ AS_OF = "2026-11-22T09:00:00+08:00"
 @pytest.fixture(scope="module")
 def spark() -> Iterator[object]:
     """A local[2] Spark session in UTC, torn down after the module."""
-    from pyspark.sql import SparkSession
+    from gridcrm_rules.spark import local_session
 
-    session = (
-        SparkSession.builder.master("local[2]").appName("gridcrm-rules-tests")
-        .config("spark.ui.enabled", "false").config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.shuffle.partitions", "4").getOrCreate()
-    )
+    session = local_session(app_name="gridcrm-rules-tests",
+                            config={"spark.sql.shuffle.partitions": "4"})
     yield session
     session.stop()
+
+
+def test_local_session_workers_run_this_interpreter(spark) -> None:  # type: ignore[no-untyped-def]
+    """Unless PYSPARK_PYTHON was set, the workers start the driver's own interpreter."""
+    import os
+    import sys
+
+    expected = os.environ.get("PYSPARK_PYTHON", sys.executable)
+    assert spark.sparkContext.pythonExec == expected
+    assert spark.conf.get("spark.sql.session.timeZone") == "UTC"
+    assert spark.conf.get("spark.sql.shuffle.partitions") == "4"
+    versions = spark.sparkContext.parallelize([0], 1).map(
+        lambda _: __import__("sys").version_info[:2]).collect()
+    assert versions == [tuple(sys.version_info[:2])]
+
+
+def test_local_session_keeps_the_users_interpreter(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A PYSPARK_PYTHON / PYSPARK_DRIVER_PYTHON the user set is left as it is."""
+    import os
+    import sys
+
+    from pyspark.sql import SparkSession
+
+    import gridcrm_rules.spark as gs
+
+    class FakeBuilder:
+        """Records the builder calls and the environment when the session is made."""
+
+        def __init__(self) -> None:
+            self.calls: dict[str, str] = {}
+
+        def master(self, value: str) -> FakeBuilder:
+            self.calls["master"] = value
+            return self
+
+        def appName(self, value: str) -> FakeBuilder:  # noqa: N802 -- Spark's name
+            self.calls["app"] = value
+            return self
+
+        def config(self, key: str, value: str) -> FakeBuilder:
+            self.calls[key] = value
+            return self
+
+        def getOrCreate(self) -> dict[str, str | None]:  # noqa: N802 -- Spark's name
+            return {**self.calls, **{v: os.environ.get(v) for v in gs.WORKER_PYTHON_VARIABLES}}
+
+    monkeypatch.setattr(SparkSession, "builder", FakeBuilder())
+    monkeypatch.setenv("PYSPARK_PYTHON", "/opt/custom/python")
+    monkeypatch.delenv("PYSPARK_DRIVER_PYTHON", raising=False)
+    made = gs.local_session("local[1]", config={"spark.ui.enabled": "true"})
+    assert made == {"master": "local[1]", "app": "gridcrm-rules", "spark.ui.enabled": "true",
+                    "spark.sql.session.timeZone": "UTC", "PYSPARK_PYTHON": "/opt/custom/python",
+                    "PYSPARK_DRIVER_PYTHON": sys.executable}
+    with pytest.raises(ValueError, match="needs a local master"):
+        gs.local_session("spark://cluster:7077")
 
 
 def test_spark_tables_equal_the_local_batch(spark) -> None:  # type: ignore[no-untyped-def]

@@ -12,14 +12,47 @@
 >>> result.decisions.select("customer_id", "grade", "rule_ids").row(0)
 ('C1', 'D', ['CR-D'])
 
-Requires the ``batch`` extra (polars, pyarrow, tqdm).  See docs/batch.md.
+Requires the ``batch`` extra (polars, pyarrow, tqdm, numpy).  See docs/batch.md.
+Without it, importing this package (or any module in it) raises
+:class:`gridcrm_rules.MissingExtra` naming ``pip install "gridcrm-rules[batch]"``.
+With it, polars is imported only when one of the names below is first used, so
+``gridcrm-rules`` can build its command line without loading the columnar engine.
 """
 
-from .csv_input import scan_csv
-from .evaluate import DEFAULT_CHUNK, evaluate_batch, evaluate_to_files, evaluate_to_parquet
-from .result import BatchResult
-from .sinks import OUT_FORMATS, flatten_for_csv
-from .tables import BatchInputError
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+from .._extras import require_extra
+
+if TYPE_CHECKING:
+    from .csv_input import scan_csv
+    from .evaluate import DEFAULT_CHUNK, evaluate_batch, evaluate_to_files, evaluate_to_parquet
+    from .result import BatchResult
+    from .sinks import OUT_FORMATS, flatten_for_csv
+    from .tables import BatchInputError
+
+require_extra("batch", "gridcrm_rules.batch")
+
+_EXPORTS = {
+    "DEFAULT_CHUNK": ".evaluate",
+    "evaluate_batch": ".evaluate",
+    "evaluate_to_files": ".evaluate",
+    "evaluate_to_parquet": ".evaluate",
+    "BatchResult": ".result",
+    "BatchInputError": ".tables",
+    "OUT_FORMATS": ".sinks",
+    "flatten_for_csv": ".sinks",
+    "scan_csv": ".csv_input",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import the public names on first use (PEP 562)."""
+    if name in _EXPORTS:
+        return getattr(import_module(_EXPORTS[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = ["DEFAULT_CHUNK", "OUT_FORMATS", "BatchInputError", "BatchResult", "evaluate_batch",
            "evaluate_to_files", "evaluate_to_parquet", "flatten_for_csv", "scan_csv"]

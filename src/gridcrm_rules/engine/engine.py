@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 from pydantic import BaseModel
 
+from .._extras import require_extra
 from .._time import local_date, to_aware
 from ..calendar import WorkingDayCalendar
 from ..expr import CONTEXT_KEY
@@ -264,6 +265,7 @@ class Engine:
         :class:`gridcrm_rules.batch.BatchResult` (decisions, tasks, errors).  See
         :func:`gridcrm_rules.batch.evaluate_batch` for the inputs and ``options``.
         """
+        require_extra("batch", "Engine.evaluate_batch")
         from ..batch import evaluate_batch
 
         return evaluate_batch(self, customers, events, as_of=as_of, facts=self._facts, **options)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from dateutil.relativedelta import relativedelta
 
+from .._extras import require_extra
 from .._time import SHANGHAI
 from ._profiles import POPULATION_MIX, PROFILE_VARIANTS, PROFILES
 from ._sample import cutoff_of
@@ -188,6 +189,7 @@ def generate_population(
     previous and current calendar year.  About ``2 * months`` events per
     customer.  Deterministic for ``(n, seed, months, as_of)``.
     """
+    require_extra("batch", "generate_population")
     import numpy as np
 
     if months < 15:
@@ -367,6 +369,7 @@ def population_record(
 
     For cross-checking a columnar implementation against the per-customer one.
     """
+    require_extra("batch", "population_record")
     import numpy as np
 
     customer: dict[str, Any] = {
