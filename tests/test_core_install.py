@@ -25,7 +25,14 @@ from gridcrm_rules._extras import EXTRA_MODULES, missing_modules, require_extra
 
 ROOT = Path(__file__).resolve().parents[1]
 OPTIONAL = ("polars", "pyarrow", "pyspark", "pandas", "tqdm", "numpy")
-NEEDS_EXTRA = {"gridcrm_rules.batch": "batch", "gridcrm_rules.spark": "spark"}
+NEEDS_EXTRA = {
+    "gridcrm_rules.batch": "batch",
+    "gridcrm_rules.spark": "spark",
+    "gridcrm_rules.impact.comparison": "batch",
+    "gridcrm_rules.impact.population_timeline": "batch",
+    "gridcrm_rules.impact.report": "batch",
+    "gridcrm_rules.impact.plots": "batch",
+}
 """Module prefixes that truly need an extra, and which."""
 
 BLOCKER = textwrap.dedent(

@@ -18,7 +18,7 @@ import sys
 from typing import Any
 
 from ..console import add_calendar_options, add_format_option, emit, run_guarded, with_calendar
-from .sinks import OUT_FORMATS
+from .out_formats import OUT_FORMATS
 
 __all__ = ["add_evaluate_command", "main", "run_evaluate"]
 

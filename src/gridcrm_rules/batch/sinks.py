@@ -24,11 +24,10 @@ from typing import IO, Any, Final, Literal, Protocol
 import polars as pl
 
 from .chunk import ChunkResult
+from .out_formats import OUT_FORMATS, OutFormat
 
 __all__ = ["OUT_FORMATS", "OutFormat", "TableSink", "flatten_for_csv", "sink_for"]
 
-OutFormat = Literal["parquet", "csv", "jsonl"]
-OUT_FORMATS: Final[tuple[OutFormat, ...]] = ("parquet", "csv", "jsonl")
 TABLES: Final = ("decisions", "tasks", "errors")
 _SUFFIX: Final[dict[OutFormat, str]] = {"parquet": "parquet", "csv": "csv", "jsonl": "jsonl"}
 _ISO_INSTANT: Final = "%Y-%m-%dT%H:%M:%S%.f%:z"

@@ -18,20 +18,24 @@ by customer (tested), because each batch row equals that decision.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Final
+from .._extras import require_extra  # first: a missing extra is one clear error
 
-import polars as pl
+require_extra("batch", "gridcrm_rules.impact.comparison")
 
-from ..batch._pipeline import in_order
-from ..batch.chunk import ChunkResult, Evaluator, prepare_chunk
-from ..batch.evaluate import DEFAULT_CHUNK, evaluator_for, input_chunks
-from ..batch.tables import Extra, TableInput
-from ..engine import Engine
-from .report import Comparison
+import time  # noqa: E402
+from collections.abc import Sequence  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from datetime import date, datetime  # noqa: E402
+from typing import Final  # noqa: E402
+
+import polars as pl  # noqa: E402
+
+from ..batch._pipeline import in_order  # noqa: E402
+from ..batch.chunk import ChunkResult, Evaluator, prepare_chunk  # noqa: E402
+from ..batch.evaluate import DEFAULT_CHUNK, evaluator_for, input_chunks  # noqa: E402
+from ..batch.tables import Extra, TableInput  # noqa: E402
+from ..engine import Engine  # noqa: E402
+from .report import Comparison  # noqa: E402
 
 __all__ = ["GRADES", "NOT_DECIDED", "UNGRADED", "compare", "outcome_columns"]
 

@@ -15,9 +15,13 @@ this module; it imports altair when called.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Final
+from .._extras import require_extra  # first: a missing extra is one clear error
 
-from .report import LABELS
+require_extra("batch", "gridcrm_rules.impact.plots")
+
+from typing import TYPE_CHECKING, Any, Final  # noqa: E402
+
+from .report import LABELS  # noqa: E402
 
 if TYPE_CHECKING:
     from .customer_timeline import Timeline

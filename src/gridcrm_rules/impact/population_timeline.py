@@ -12,21 +12,25 @@ instant, which equals ``Engine.evaluate`` per customer (tested).
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
-from datetime import date, datetime
-from pathlib import Path
-from typing import Any, Final
+from .._extras import require_extra  # first: a missing extra is one clear error
 
-import polars as pl
+require_extra("batch", "gridcrm_rules.impact.population_timeline")
 
-from ..batch._pipeline import in_order
-from ..batch.chunk import ChunkResult, prepare_chunk
-from ..batch.evaluate import DEFAULT_CHUNK, evaluator_for, input_chunks
-from ..batch.tables import Extra, TableInput
-from ..engine import Engine
-from .instants import Every, regrade_instants
-from .report import frame_html
+import time  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from datetime import date, datetime  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any, Final  # noqa: E402
+
+import polars as pl  # noqa: E402
+
+from ..batch._pipeline import in_order  # noqa: E402
+from ..batch.chunk import ChunkResult, prepare_chunk  # noqa: E402
+from ..batch.evaluate import DEFAULT_CHUNK, evaluator_for, input_chunks  # noqa: E402
+from ..batch.tables import Extra, TableInput  # noqa: E402
+from ..engine import Engine  # noqa: E402
+from .instants import Every, regrade_instants  # noqa: E402
+from .report import frame_html  # noqa: E402
 
 __all__ = ["POINT_COLUMNS", "TimelineTable", "timeline_batch"]
 

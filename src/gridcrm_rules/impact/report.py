@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-import html
-from dataclasses import dataclass
-from datetime import datetime
-from pathlib import Path
-from typing import Any, Final
+from .._extras import require_extra  # first: a missing extra is one clear error
 
-import polars as pl
+require_extra("batch", "gridcrm_rules.impact.report")
+
+import html  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from datetime import datetime  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any, Final  # noqa: E402
+
+import polars as pl  # noqa: E402
 
 __all__ = ["LABELS", "Comparison", "frame_html"]
 
