@@ -8,14 +8,13 @@ import sys
 from collections.abc import Sequence
 from decimal import Decimal
 
-from .engine import Engine
+from .engine import Engine, PackSelection, add_pack_options
 
 __all__ = ["main"]
 
 
 def _engine(args: argparse.Namespace) -> Engine:
-    packs = getattr(args, "pack", None)
-    return Engine.from_packs(packs) if packs else Engine.default()
+    return PackSelection.from_args(args).engine()
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -63,7 +62,12 @@ def cmd_test(args: argparse.Namespace) -> int:
     """Run scenario files and print 'N passed, N failed'."""
     from .scenarios import ScenarioRunner
 
-    runner = ScenarioRunner(packs=args.pack or None)
+    selection = PackSelection.from_args(args)
+    runner = ScenarioRunner(
+        packs=list(selection.packs) or None, include_defaults=selection.include_defaults
+    )
+    selection.check_files()
+    runner.engine_for_packs(selection.pack_list, {})  # a bad --pack is one error, exit 2
     results = []
     for path in args.paths:
         results += runner.run_path(path)
@@ -114,8 +118,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from .verify import verify_engine
 
     params = dict(p.split("=", 1) for p in args.param or [])
-    packs = args.pack or None
-    engine = Engine.from_packs(packs, params=params) if packs else Engine.default(params=params)
+    engine = PackSelection.from_args(args).engine(params)
     reports = verify_engine(engine)
     for report in reports:
         print(report.render())
@@ -128,13 +131,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     demo = sub.add_parser("demo", help="grade the bundled sample data set")
-    demo.add_argument("--pack", action="append", help="pack file or name (repeatable)")
+    add_pack_options(demo)
     demo.add_argument("--explain", action="store_true", help="also explain the first customer")
     demo.set_defaults(func=cmd_demo)
 
     test = sub.add_parser("test", help="run scenario files")
     test.add_argument("paths", nargs="+", help="scenario files or folders")
-    test.add_argument("--pack", action="append", help="pack file or name (repeatable)")
+    add_pack_options(test)
     test.add_argument("-v", "--verbose", action="store_true", help="list every scenario")
     test.set_defaults(func=cmd_test)
 
@@ -142,7 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     packs.set_defaults(func=cmd_packs)
 
     verify = sub.add_parser("verify", help="find gaps and overlaps in decision tables")
-    verify.add_argument("--pack", action="append", help="pack file or name (repeatable)")
+    add_pack_options(verify)
     verify.add_argument("--param", action="append", help="NAME=VALUE parameter override")
     verify.set_defaults(func=cmd_verify)
 
