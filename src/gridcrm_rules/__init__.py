@@ -23,7 +23,9 @@ from .errors import (
     EvaluationError,
     GridcrmError,
     PackError,
+    PackNameClash,
     PackNotFound,
+    PluginWarning,
 )
 from .facts import FactContext, FactProvider, FactRegistry, fact
 from .models import (
@@ -82,9 +84,11 @@ __all__ = [
     "KeyAccountProfile",
     "OverrideRecord",
     "PackError",
+    "PackNameClash",
     "PackNotFound",
     "PackRegistry",
     "PackSpec",
+    "PluginWarning",
     "RankedCustomer",
     "RuleHit",
     "Sample",

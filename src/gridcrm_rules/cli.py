@@ -83,11 +83,16 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 def cmd_packs(args: argparse.Namespace) -> int:
     """List registered packs with their decisions and parameters."""
+    from .errors import PackError
     from .packs import PackRegistry
 
     registry = PackRegistry.discover()
     for name in registry.names():
-        _, pack = registry.resolve(name)
+        try:
+            _, pack = registry.resolve(name)
+        except PackError as exc:  # a faulty plugin is reported and skipped
+            print(f"warning: pack {name} skipped: {exc}", file=sys.stderr)
+            continue
         extends = f" (extends {pack.lineage[1]})" if len(pack.lineage) > 1 else ""
         print(f"{pack.name} {pack.version}{extends}: {pack.description.strip()[:70]}")
         for dname, d in pack.decisions.items():

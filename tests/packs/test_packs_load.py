@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 import gridcrm_rules as gr
-from gridcrm_rules.errors import PackError, PackNotFound
+from gridcrm_rules.errors import PackError, PackNameClash, PackNotFound
 from gridcrm_rules.packs import PackRegistry, read_pack
 
 AS_OF = "2026-11-22T09:00:00+08:00"
@@ -501,9 +501,11 @@ def test_decision_name_clash_between_two_packs() -> None:
 def test_pack_name_clash_with_a_builtin_refused() -> None:
     """A user pack cannot take a registered name; it must extend instead."""
     with pytest.raises(
-        PackNotFound, match="pack name 'credit' from <mapping> is already registered"
-    ):
+        PackNameClash, match="pack name 'credit' is claimed by <mapping> and an already registered"
+    ) as info:
         gr.Engine.from_packs([{"name": "credit"}])
+    assert info.value.name == "credit"
+    assert "'extends' the other" in str(info.value)
 
 
 def test_requires_loads_the_required_pack() -> None:
