@@ -31,6 +31,7 @@ from ..expr.types import BOOL, DATE, DATETIME, NUMBER, STR, Kind, Type
 from ..facts import FactRegistry
 from ..models import Citation, PackRef
 from ..packs import DecisionSpec, ResolvedPack, RuleSpec
+from ..packs.load import Position
 from .kernel import DecisionKernel, fuse
 from .names import (
     EVENT_MODELS,
@@ -244,7 +245,10 @@ class _Builder:
                         )
                     )
                 continue
-            where = src.where((*path, "outputs", name))
+            value = rule.outputs[name]
+            formula = value[1:] if isinstance(value, str) and value.startswith("=") else ""
+            shift = 1 + len(formula) - len(formula.lstrip()) if formula else 0
+            where = src.where((*path, "outputs", name), shift)
             got = self.output(name, rule.outputs[name], t, schema, (*base, "outputs", name), where)
             if got is not None:
                 outputs.append((name, got[0]))
@@ -290,6 +294,8 @@ def _reads(node: ir.Node, schema: Mapping[str, Binding]) -> tuple[str, ...]:
 
 
 def _with_where(record: ErrorRecord, where: str) -> ErrorRecord:
+    if isinstance(where, Position):
+        where = where.at(record.column)
     if where in record.msg:
         return record
     return ErrorRecord(

@@ -24,7 +24,7 @@ from types import MappingProxyType
 from typing import Any, Final
 
 from ..errors import ErrorRecord, PackError, PackNameClash, PackNotFound, PluginWarning
-from .load import PackSource, ResolvedPack, read_pack, resolve
+from .load import PackSource, ResolvedPack, read_pack, read_pack_collecting, resolve_collecting
 from .schema import PackSpec
 
 __all__ = ["BUILTIN_PACKS", "ENTRY_POINT_GROUP", "PackRegistry"]
@@ -167,12 +167,26 @@ class PackRegistry:
     def resolve(self, pack: PackInput) -> tuple[PackRegistry, ResolvedPack]:
         """Resolve a pack given by name, path, mapping or spec against this registry.
 
-        Returns the registry extended with the pack (if it was new) and the pack.
+        Returns the registry extended with the pack (if it was new) and the pack;
+        raises one :class:`PackError` with every problem of the pack.
         """
+        registry, resolved, errors, origin = self.resolve_collecting(pack)
+        if errors:
+            raise PackError(origin, errors)
+        return registry, resolved
+
+    def resolve_collecting(
+        self, pack: PackInput
+    ) -> tuple[PackRegistry, ResolvedPack, list[ErrorRecord], str]:
+        """Like :meth:`resolve`, but returns the problems (and the pack's origin) it
+        could work around, so a caller can add the compile errors of the same pack."""
         if isinstance(pack, str) and pack in self._loaders:
-            return self, resolve(self.get(pack), self.get)
+            src = self.get(pack)
+            resolved, errors = resolve_collecting(src, self.get)
+            return self, resolved, errors, src.origin
         if isinstance(pack, str) and not Path(pack).suffix:
             self.get(pack)  # raises PackNotFound naming the known packs
-        src = read_pack(pack)
+        src, read_errors = read_pack_collecting(pack)
         registry = self.with_source(src)
-        return registry, resolve(src, registry.get)
+        resolved, errors = resolve_collecting(src, registry.get)
+        return registry, resolved, read_errors + errors, src.origin
