@@ -103,16 +103,18 @@ def cmd_packs(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    """Print the JSON Schema of the input models (customer, event) or the pack format."""
+    """Print a JSON Schema: input models (customer, event) or the pack and scenario files."""
     from pydantic import TypeAdapter
 
     from .models import Customer, Event
-    from .packs import PackSpec
+    from .packs.json_schema import json_schema, render
 
+    if args.which in ("pack", "scenario"):
+        print(render(json_schema(args.which)), end="")
+        return 0
     schemas = {
         "customer": Customer.model_json_schema(),
         "event": TypeAdapter(Event).json_schema(),
-        "pack": PackSpec.model_json_schema(),
     }
     print(json.dumps(schemas[args.which], indent=2, ensure_ascii=False))
     return 0
@@ -159,7 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_evaluate_command(sub)
 
     schema = sub.add_parser("schema", help="print a JSON Schema")
-    schema.add_argument("which", choices=["customer", "event", "pack"])
+    schema.add_argument("which", choices=["customer", "event", "pack", "scenario"])
     schema.set_defaults(func=cmd_schema)
     return parser
 

@@ -358,7 +358,7 @@ def _apply_decision(
     if patch is None:
         return None
     merged = current.model_dump(exclude={"rules"})
-    for key in ("description", "hit_policy", "default", "assumptions"):
+    for key in ("description", "hit_policy", "default", "assumptions", "declared_regions"):
         if getattr(patch, key) is not None:
             merged[key] = getattr(patch, key)
     merged["outputs"] = {**current.outputs, **patch.outputs}
