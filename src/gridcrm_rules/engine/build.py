@@ -105,6 +105,8 @@ class CompiledDecision:
     assumptions: tuple[ir.Node, ...]
     kernel: DecisionKernel
     """The rules fused into generated functions (what the scalar step runs)."""
+    declared_regions: tuple[tuple[ir.Node, str], ...] = ()
+    """(condition, reason) of each region the pack leaves to the default or elsewhere."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -436,6 +438,16 @@ def build_program(
             )
             if node is not None:
                 assumptions.append(node)
+        regions = []
+        for i, region in enumerate(spec.declared_regions):
+            node = b.condition(
+                region.when,
+                schema,
+                (pack.name, dname, "declared_regions", i, "when"),
+                pack.origins[dname].where(("decisions", dname, "declared_regions", i, "when")),
+            )
+            if node is not None:
+                regions.append((node, region.reason))
         deps = {
             key.split(".", 1)[0]
             for r in rules
@@ -453,6 +465,7 @@ def build_program(
             depends_on=frozenset(deps),
             schema=schema,
             assumptions=tuple(assumptions),
+            declared_regions=tuple(regions),
             kernel=fuse((pack.name, dname), spec.hit_policy, kept, dict(default), schema,
                         b.functions),
         )
