@@ -30,6 +30,7 @@ from ..expr.functions import FunctionSpec
 from ..expr.types import BOOL, DATE, DATETIME, NUMBER, STR, Kind, Type
 from ..facts import FactRegistry
 from ..models import Citation, PackRef
+from ..models.regulations import regulation_title
 from ..packs import DecisionSpec, ResolvedPack, RuleSpec
 from ..packs.load import Position
 from .kernel import DecisionKernel, fuse
@@ -283,6 +284,7 @@ class _Builder:
                 clause=(source.clause if source and source.clause else rule.id),
                 document=source.document if source else None,
                 text=source.text if source else None,
+                title=regulation_title(source.document) if source else None,
             ),
             priority=rule.priority,
             effective_from=rule.effective_from,

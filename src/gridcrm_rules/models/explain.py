@@ -2,26 +2,70 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
+
+from pydantic import TypeAdapter
 
 if TYPE_CHECKING:
     from .decision import Decision, RuleHit
 
-__all__ = ["explain_html", "explain_text"]
+__all__ = ["DISPLAY_STEP", "explain_html", "explain_text", "format_duration", "format_number"]
+
+
+DISPLAY_STEP: Final = Decimal("0.01")
+"""Numbers are shown to 0.01 (money in CNY, energy in kWh, percentages); values keep
+their full precision in the Decision itself and in its JSON."""
+
+_DURATION: Final = TypeAdapter(timedelta)
+
+
+def format_number(value: Decimal | float) -> str:
+    """A number for display: at most two decimals, half up (``88966.32``)."""
+    number = value if isinstance(value, Decimal) else Decimal(str(value))
+    if not number.is_finite():
+        return str(number)
+    exponent = number.as_tuple().exponent
+    if isinstance(exponent, int) and exponent >= -2:
+        return str(number)
+    return str(number.quantize(DISPLAY_STEP, rounding=ROUND_HALF_UP))
+
+
+def format_duration(value: timedelta) -> str:
+    """A duration as ISO 8601 (``P1DT2H``), the form the Decision's JSON uses too."""
+    text: str = _DURATION.dump_python(value, mode="json")
+    return text
 
 
 def _fmt(value: Any) -> str:
-    return "—" if value is None else str(value)
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, Decimal | float):
+        return format_number(value)
+    if isinstance(value, timedelta):
+        return format_duration(value)
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k}={_fmt(v)}" for k, v in value.items())
+    return str(value)
+
+
+def _citation(hit: RuleHit) -> str:
+    title = hit.source.title or hit.source.document
+    return f"clause {hit.source.clause}, {title}" if title else f"clause {hit.source.clause}"
 
 
 def _hit_line(hit: RuleHit) -> str:
     reads = ", ".join(f"{k}={_fmt(v)}" for k, v in hit.reads.items())
-    doc = f" [{hit.source.document}]" if hit.source.document else ""
     event = f" (event {hit.trigger_event_id})" if hit.trigger_event_id else ""
-    return f"{hit.decision}: rule {hit.rule_id} (clause {hit.source.clause}){doc}{event}" + (
-        f"\n      read: {reads}" if reads else ""
-    )
+    text = f"{hit.decision}: rule {hit.rule_id} ({_citation(hit)}){event}"
+    if hit.source.text:
+        text += f"\n      「{hit.source.text.strip()}」"
+    return text + (f"\n      read: {reads}" if reads else "")
 
 
 def explain_text(d: Decision) -> str:
@@ -55,7 +99,7 @@ def explain_text(d: Decision) -> str:
     if d.tasks:
         lines.append("Tasks:")
         for t in d.tasks:
-            late = f", overdue by {t.overdue_by}" if t.overdue_by else ""
+            late = f", overdue by {_fmt(t.overdue_by)}" if t.overdue_by else ""
             lines.append(
                 f"  {t.kind} [{t.clause}] due {t.due.isoformat()} ({t.basis}) "
                 f"via {_fmt(t.channel)} by {_fmt(t.unit)}: {t.status}{late}"
@@ -111,7 +155,7 @@ def explain_html(d: Decision) -> str:
         parts.append(
             _table(
                 ["entitlement", "level", "clause", "params"],
-                [[e.code, e.level, e.clause, e.params or None] for e in d.entitlements],
+                [[e.code, e.level, e.clause, dict(e.params) or None] for e in d.entitlements],
             )
         )
     if d.tasks:
