@@ -163,3 +163,28 @@ def test_read_pack_reports_every_schema_error(tmp_path: Path) -> None:
     assert len(messages) == 2
     assert any("did you mean 'extends'?" in m for m in messages)
     assert any("tuple" in m or "sequence" in m.lower() for m in messages)
+
+
+def test_a_decision_of_an_unloaded_pack_says_which_pack_to_require(tmp_path: Path) -> None:
+    """key_account.general without the key-accounts pack: 'add requires: [key_accounts]'."""
+    path = write(
+        tmp_path,
+        """
+        name: my_callbacks
+        extends: callbacks
+        decisions:
+          outage_tasks:
+            rules:
+              - id: PO-CALLBACK
+                when: key_account.general
+        """,
+    )
+    (error,) = by_type(errors_of(path), "unknown_name")
+    assert "decision 'key_account' is in pack 'key_accounts', which is not loaded" in error.msg
+    assert "add 'requires: [key_accounts]'" in error.msg
+    assert "did you mean" not in error.msg
+    fixed = path.read_text(encoding="utf-8").replace(
+        "extends: callbacks\n", "extends: callbacks\nrequires: [key_accounts]\n"
+    )
+    path.write_text(fixed, encoding="utf-8")
+    assert by_type(errors_of(path), "unknown_name") == []  # only the rule's missing outputs

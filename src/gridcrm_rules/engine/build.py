@@ -486,7 +486,9 @@ def build_program(
                 )
                 b.errors.append(ErrorRecord("missing_param", ("facts", provider.name, needed), msg))
     if b.errors:
-        raise PackError(_title(packs), b.errors)
+        from .hints import with_missing_pack_hints
+
+        raise PackError(_title(packs), with_missing_pack_hints(b.errors, packs))
     order = _order(compiled, packs)
     return Program(
         decisions=tuple(compiled[n] for n in order),
