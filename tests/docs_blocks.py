@@ -9,7 +9,8 @@ the order of the page, in a fresh working directory where ``examples/`` and
   ``main`` (``> FILE`` redirects stdout); the lines after a command are its
   expected output, compared like a doctest with ``...`` as a wildcard;
 * ``yaml`` blocks must parse; a pack (``name`` and ``decisions``/``params``/
-  ``extends``) must validate against the shipped JSON Schema and load, a
+  ``extends``) must validate against the shipped JSON Schema and load (``yaml
+  invalid``: must fail to), a
   scenario (``expect``) against the scenario schema; a pack with a new name
   is also compiled together with the built-in packs.  ``yaml file=NAME``
   also writes the block to ``NAME`` for the blocks after it;
@@ -125,9 +126,19 @@ def _check_yaml(data: Any, example: Example) -> None:
 
 
 def _yaml(example: Example) -> None:
+    from gridcrm_rules.errors import PackError
+
     source = example.parsed["source"]
     data = yaml.safe_load(source)
-    _check_yaml(data, example)
+    if re.search(r"\binvalid\b", example.parsed["args"]):
+        try:
+            _check_yaml(data, example)
+        except (AssertionError, PackError):
+            pass  # a block showing a broken pack must really be broken
+        else:
+            raise AssertionError(f"{_where(example)}: marked invalid, but it loads")
+    else:
+        _check_yaml(data, example)
     match = re.search(r"\bfile=(\S+)", example.parsed["args"])
     if match:
         path = Path(match.group(1))

@@ -30,3 +30,26 @@ def test_code_blocks_run(
     examples = list(document)
     for example in examples:
         example.evaluate()
+
+
+def _run_page(tmp_path: Path, text: str) -> None:
+    page = tmp_path / "page.md"
+    page.write_text(text, encoding="utf-8")
+    for example in DOC_SYBIL.parse(page):
+        example.evaluate()
+
+
+def test_a_drifted_block_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Wrong python, wrong console output and a broken pack each fail; skip is honoured."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(NameError):
+        _run_page(tmp_path, "```python\nundefined_name\n```\n")
+    with pytest.raises(AssertionError, match="expected"):
+        _run_page(tmp_path, "```console\n$ gridcrm-rules schema nope\nsomething else\n```\n")
+    with pytest.raises(AssertionError, match="pack schema"):
+        _run_page(tmp_path, "```yaml\nname: x\ndecisions: {d: {hit_polcy: first}}\n```\n")
+    with pytest.raises(AssertionError, match="only 'gridcrm-rules' commands"):
+        _run_page(tmp_path, "```console\n$ pip install x\n```\n")
+    _run_page(tmp_path, "<!-- skip: next -->\n```python\nundefined_name\n```\n")
+    _run_page(tmp_path, "```yaml file=p.yaml\nname: p\ndecisions: {}\n```\n")
+    assert (tmp_path / "p.yaml").read_text(encoding="utf-8") == "name: p\ndecisions: {}\n"
