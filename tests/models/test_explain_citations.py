@@ -130,3 +130,24 @@ def test_one_duration_format_in_text_and_json() -> None:
             assert "days," not in text  # no str(timedelta) form
             return
     pytest.fail("the sample has no overdue task")
+
+
+@given(st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=4000)))
+def test_a_shown_duration_is_accepted_back_by_scenarios(value: timedelta) -> None:
+    """What the explanation (and the JSON) writes is what a scenario may expect."""
+    from gridcrm_rules.scenarios.compare import same
+
+    assert same(format_duration(value), value)
+    assert not same(format_duration(value + timedelta(seconds=1)), value)
+
+
+def test_scenarios_read_iso_and_clock_durations() -> None:
+    """'PT4H' and '4:00:00' mean four hours; nonsense matches nothing."""
+    from gridcrm_rules.scenarios.compare import same
+
+    four = timedelta(hours=4)
+    assert same("PT4H", four)
+    assert same("4:00:00", four)
+    assert same("P3D", timedelta(hours=72))
+    assert not same("PT5H", four)
+    assert not same("four hours", four)
