@@ -78,6 +78,11 @@ class PackSource:
                 return self.marks[path[:cut]]
         return None
 
+    @property
+    def lines(self) -> Mapping[Loc, int]:
+        """Document path -> 1-based line of its key (the line part of :attr:`marks`)."""
+        return {path: mark.line for path, mark in self.marks.items()}
+
     def line_of(self, path: Loc) -> int | None:
         """The 1-based line of the deepest known key on ``path``."""
         mark = self.mark_of(path)
