@@ -188,3 +188,15 @@ def test_a_decision_of_an_unloaded_pack_says_which_pack_to_require(tmp_path: Pat
     )
     path.write_text(fixed, encoding="utf-8")
     assert by_type(errors_of(path), "unknown_name") == []  # only the rule's missing outputs
+
+
+def test_a_scenario_yaml_syntax_error_names_the_file_and_line(tmp_path: Path) -> None:
+    """Scenario files get the same re-worded syntax error as packs."""
+    from gridcrm_rules.scenarios import load_scenario
+
+    path = write(tmp_path, "name: x\nexpect: {credit: [\n", name="s.yaml")
+    with pytest.raises(PackError) as info:
+        load_scenario(path)
+    (error,) = info.value.errors
+    assert error.msg.startswith(f"YAML syntax error at {path}:3:1: ")
+    assert "<unicode string>" not in str(info.value)

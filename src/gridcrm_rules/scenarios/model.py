@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.json_schema import SkipJsonSchema
 
 from ..errors import ErrorRecord, PackError
+from ..packs.positions import syntax_error
 
 __all__ = ["Expectation", "Scenario", "load_scenario"]
 
@@ -65,10 +66,11 @@ class Scenario(BaseModel):
 
 def load_scenario(path: Path) -> Scenario:
     """Read one scenario file; a malformed file is a :class:`PackError` naming it."""
+    text = path.read_text(encoding="utf-8")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise PackError(str(path), [ErrorRecord("file_syntax", (str(path),), str(exc))]) from None
+        raise PackError(str(path), [syntax_error(str(path), exc, text)]) from None
     try:
         return Scenario.model_validate({**(data or {}), "path": path})
     except ValidationError as exc:
