@@ -76,14 +76,14 @@ def test_cli_test_on_an_empty_folder_is_a_failure(
 
 
 def test_cli_test_unknown_pack_names_the_known_ones(capsys: pytest.CaptureFixture[str]) -> None:
-    """An unknown ``--pack`` fails each scenario with a message listing the known packs."""
+    """An unknown ``--pack`` is one error (exit 2) listing the known packs."""
     code = main(
         ["test", "--pack", "no_such_pack", str(CREDIT / "no_history_is_a_provisional.yaml")]
     )
-    out = capsys.readouterr().out
-    assert code == 1
-    assert "no pack named 'no_such_pack'" in out
-    assert "credit_strict" in out
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "no pack named 'no_such_pack'" in err
+    assert "credit_strict" in err
 
 
 def test_cli_test_reports_an_unreadable_scenario_file(

@@ -24,7 +24,9 @@ from .errors import (
     GridcrmError,
     MissingExtra,
     PackError,
+    PackNameClash,
     PackNotFound,
+    PluginWarning,
 )
 from .facts import FactContext, FactProvider, FactRegistry, fact
 from .impact import Timeline, TimelinePoint, compare, regrade_instants
@@ -87,9 +89,11 @@ __all__ = [
     "MissingExtra",
     "OverrideRecord",
     "PackError",
+    "PackNameClash",
     "PackNotFound",
     "PackRegistry",
     "PackSpec",
+    "PluginWarning",
     "RankedCustomer",
     "RuleHit",
     "Sample",

@@ -6,7 +6,6 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from ._extras import require_extra
@@ -18,7 +17,7 @@ from .console import (
     run_guarded,
     with_calendar,
 )
-from .engine import Engine
+from .engine import Engine, PackSelection, add_pack_options
 from .errors import MissingExtra
 
 __all__ = ["main"]
@@ -31,9 +30,7 @@ def _version() -> str:
 
 
 def _engine(args: argparse.Namespace) -> Engine:
-    packs = getattr(args, "pack", None)
-    engine = Engine.from_packs(packs) if packs else Engine.default()
-    return with_calendar(engine, args)
+    return with_calendar(PackSelection.from_args(args).engine(), args)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -94,12 +91,14 @@ def cmd_test(args: argparse.Namespace) -> int:
     """Run scenario files and print 'N passed, N failed'."""
     from .scenarios import ScenarioRunner
 
-    calendar = calendar_from(args)
-    factory = None
-    if calendar is not None:
-        def factory(packs: Sequence[str | Path], params: dict[str, Any]) -> Engine:
-            return Engine.from_packs([str(p) for p in packs], params=params, calendar=calendar)
-    runner = ScenarioRunner(packs=args.pack or None, engine_factory=factory)
+    selection = PackSelection.from_args(args)
+    runner = ScenarioRunner(
+        packs=list(selection.packs) or None,
+        include_defaults=selection.include_defaults,
+        calendar=calendar_from(args),
+    )
+    selection.check_files()
+    runner.engine_for_packs(selection.pack_list, {})  # a bad --pack is one error, exit 2
     results = []
     for path in args.paths:
         results += runner.run_path(path)
@@ -121,11 +120,16 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 def cmd_packs(args: argparse.Namespace) -> int:
     """List registered packs with their decisions and parameters."""
+    from .errors import PackError
     from .packs import PackRegistry
 
     registry = PackRegistry.discover()
     for name in registry.names():
-        _, pack = registry.resolve(name)
+        try:
+            _, pack = registry.resolve(name)
+        except PackError as exc:  # a faulty plugin is reported and skipped
+            print(f"warning: pack {name} skipped: {exc}", file=sys.stderr)
+            continue
         if args.format == "json":
             emit("pack", {
                 "name": pack.name, "version": pack.version, "lineage": pack.lineage,
@@ -145,16 +149,18 @@ def cmd_packs(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    """Print the JSON Schema of the input models (customer, event) or the pack format."""
+    """Print a JSON Schema: input models (customer, event) or the pack and scenario files."""
     from pydantic import TypeAdapter
 
     from .models import Customer, Event
-    from .packs import PackSpec
+    from .packs.json_schema import json_schema, render
 
+    if args.which in ("pack", "scenario"):
+        print(render(json_schema(args.which)), end="")
+        return 0
     schemas = {
         "customer": Customer.model_json_schema(),
         "event": TypeAdapter(Event).json_schema(),
-        "pack": PackSpec.model_json_schema(),
     }
     print(json.dumps(schemas[args.which], indent=2, ensure_ascii=False))
     return 0
@@ -165,8 +171,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from .verify import verify_engine
 
     params = dict(p.split("=", 1) for p in args.param or [])
-    packs = args.pack or None
-    engine = Engine.from_packs(packs, params=params) if packs else Engine.default(params=params)
+    engine = PackSelection.from_args(args).engine(params)
     reports = verify_engine(engine)
     for report in reports:
         if args.format == "json":
@@ -209,7 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     demo = sub.add_parser("demo", help="grade the bundled sample data set")
-    demo.add_argument("--pack", action="append", help="pack file or name (repeatable)")
+    add_pack_options(demo)
     demo.add_argument("--explain", action="store_true", help="also explain the first customer")
     add_format_option(demo, "a customer per line, then a summary")
     add_calendar_options(demo)
@@ -217,7 +222,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     test = sub.add_parser("test", help="run scenario files")
     test.add_argument("paths", nargs="+", help="scenario files or folders")
-    test.add_argument("--pack", action="append", help="pack file or name (repeatable)")
+    add_pack_options(test)
     test.add_argument("-v", "--verbose", action="store_true", help="list every scenario")
     add_format_option(test, "a scenario per line, then a summary")
     add_calendar_options(test)
@@ -228,7 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
     packs.set_defaults(func=cmd_packs)
 
     verify = sub.add_parser("verify", help="find gaps and overlaps in decision tables")
-    verify.add_argument("--pack", action="append", help="pack file or name (repeatable)")
+    add_pack_options(verify)
     verify.add_argument("--param", action="append", help="NAME=VALUE parameter override")
     add_format_option(verify, "a decision table per line")
     verify.set_defaults(func=cmd_verify)
@@ -240,7 +245,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_diff_command(sub)
 
     schema = sub.add_parser("schema", help="print a JSON Schema")
-    schema.add_argument("which", choices=["customer", "event", "pack"])
+    schema.add_argument("which", choices=["customer", "event", "pack", "scenario"])
     schema.set_defaults(func=cmd_schema)
     return parser
 

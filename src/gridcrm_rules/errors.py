@@ -19,7 +19,9 @@ __all__ = [
     "GridcrmError",
     "MissingExtra",
     "PackError",
+    "PackNameClash",
     "PackNotFound",
+    "PluginWarning",
 ]
 
 
@@ -68,6 +70,25 @@ class PackError(GridcrmError):
         noun = "error" if count == 1 else "errors"
         body = "\n".join(e.render() for e in self.errors)
         super().__init__(f"{count} {noun} in {title}\n{body}")
+
+
+class PackNameClash(PackError):
+    """Two packs claim one name: a plugin and a built-in, two plugins, or a user pack.
+
+    ``name`` is the contested name; ``claimants`` says who claims it (an entry
+    point with its distribution, a file, ``built-in``).
+    """
+
+    def __init__(self, name: str, claimants: Sequence[str], hint: str = "") -> None:
+        self.name = name
+        self.claimants = tuple(claimants)
+        msg = f"pack name {name!r} is claimed by {' and '.join(self.claimants)}"
+        record = ErrorRecord("pack_name_clash", (name,), msg + (f"; {hint}" if hint else ""))
+        super().__init__(f"pack {name!r}", [record])
+
+
+class PluginWarning(UserWarning):
+    """A third-party pack (entry point) was left out; built-ins and other plugins still work."""
 
 
 class PackNotFound(GridcrmError, LookupError):

@@ -25,7 +25,13 @@ from .engine import CompiledDecision, Engine
 from .expr import ir
 from .expr.types import Kind
 
-__all__ = ["Region", "VerificationReport", "verify_decision", "verify_engine"]
+__all__ = [
+    "DeclaredGap",
+    "Region",
+    "VerificationReport",
+    "verify_decision",
+    "verify_engine",
+]
 
 MAX_POINTS: Final = 200_000
 
@@ -43,8 +49,22 @@ class Region:
 
 
 @dataclass(frozen=True, slots=True)
+class DeclaredGap:
+    """A region the pack declares as left to the default or another decision."""
+
+    reason: str
+    points: int
+
+
+@dataclass(frozen=True, slots=True)
 class VerificationReport:
-    """The result for one decision; ``complete`` is False when it could not enumerate."""
+    """The result for one decision (per event type for decisions over events).
+
+    ``complete`` is False when it could not enumerate.  ``gaps`` are the
+    undeclared ones; ``declared`` the pack's declared regions that held gaps;
+    ``shadowed`` maps each rule that can never be chosen to the rules chosen
+    instead where it holds (empty: its condition never holds).
+    """
 
     decision: str
     hit_policy: str
@@ -54,10 +74,13 @@ class VerificationReport:
     points: int
     complete: bool
     reason: str = ""
+    event_type: str | None = None
+    declared: tuple[DeclaredGap, ...] = ()
+    shadowed: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def ok(self) -> bool:
-        """No gap, and no overlap where the hit policy forbids one."""
+        """No undeclared gap, and no overlap where the hit policy forbids one."""
         return (
             self.complete and not self.gaps and (self.hit_policy != "unique" or not self.overlaps)
         )
@@ -76,17 +99,24 @@ class VerificationReport:
         from .notebook import verification_html
 
         return verification_html(self)
+    @property
+    def label(self) -> str:
+        """``decision`` or ``decision[event_type]``."""
+        return f"{self.decision}[{self.event_type}]" if self.event_type else self.decision
 
     def render(self) -> str:
         """A readable report."""
-        head = f"decision {self.decision} [{self.hit_policy}]: "
+        head = f"decision {self.label} [{self.hit_policy}]: "
         if not self.complete:
             return head + f"not verified: {self.reason}"
         lines = [head + f"{self.points} combinations checked"]
         lines += [f"  gap (no rule fires): {g}" for g in self.gaps] or ["  no gaps"]
+        lines += [f"  declared: {d.reason} ({d.points} combinations)" for d in self.declared]
         if self.hit_policy == "unique":
             lines += [f"  overlap: {o}" for o in self.overlaps] or ["  no overlaps"]
-        lines += [f"  rule {r} can never be chosen" for r in self.never_chosen]
+        for rule, by in self.shadowed:
+            why = f"shadowed by {', '.join(by)}" if by else "its condition never holds"
+            lines.append(f"  rule {rule} can never be chosen: {why}")
         return "\n".join(lines)
 
 
@@ -135,83 +165,131 @@ def _numeric_var(key: str, literals: Sequence[Any], nullable: bool) -> _Var:
     return _Var(key, tuple(values), tuple(labels))
 
 
-def _literals_by_key(nodes: Iterable[ir.Node], schema: Mapping[str, Any]) -> dict[str, list[Any]]:
+def _constant(node: ir.Node, schema: Mapping[str, Any], params: Mapping[str, Any]) -> Any:
+    """(True, value) for a literal or a parameter (fixed for one engine), else (False, None)."""
+    if isinstance(node, ir.Const):
+        return True, node.value
+    if isinstance(node, ir.Name) and schema[node.name].key.startswith("params."):
+        return True, params[schema[node.name].key.removeprefix("params.")]
+    if isinstance(node, ir.Neg):
+        is_const, value = _constant(node.operand, schema, params)
+        return (True, -value) if is_const and value is not None else (False, None)
+    return False, None
+
+
+def _is_input(node: ir.Node, schema: Mapping[str, Any]) -> bool:
+    return isinstance(node, ir.Name) and not schema[node.name].key.startswith("params.")
+
+
+def _literals_by_key(
+    nodes: Iterable[ir.Node], schema: Mapping[str, Any], params: Mapping[str, Any]
+) -> dict[str, list[Any]]:
     found: dict[str, list[Any]] = {}
     for root in nodes:
         for n in ir.walk(root):
             if isinstance(n, ir.Compare):
                 operands = [n.left, *n.comparators]
                 for a, b in itertools.pairwise(operands):
-                    for name, const in ((a, b), (b, a)):
-                        if isinstance(name, ir.Name) and isinstance(const, ir.Const):
-                            found.setdefault(schema[name.name].key, []).append(const.value)
-            elif isinstance(n, ir.In) and isinstance(n.operand, ir.Name):
+                    for name, other in ((a, b), (b, a)):
+                        is_const, value = _constant(other, schema, params)
+                        if _is_input(name, schema) and is_const and value is not None:
+                            assert isinstance(name, ir.Name)
+                            found.setdefault(schema[name.name].key, []).append(value)
+            elif isinstance(n, ir.In) and _is_input(n.operand, schema):
+                assert isinstance(n.operand, ir.Name)
                 key = schema[n.operand.name].key
                 found.setdefault(key, []).extend(i.value for i in n.items)
     return found
 
 
-def _unsupported(nodes: Iterable[ir.Node]) -> str | None:
+def _unsupported(
+    nodes: Iterable[ir.Node], schema: Mapping[str, Any], params: Mapping[str, Any]
+) -> str | None:
     for root in nodes:
         for n in ir.walk(root):
+            if isinstance(n, ir.Neg) and _constant(n, schema, params)[0]:
+                continue  # -params.x is a constant
             if isinstance(n, ir.Call | ir.BinOp | ir.Neg | ir.IfExp):
                 kind = type(n).__name__
                 return f"a condition uses {kind}; only comparisons with literals are enumerated"
             if isinstance(n, ir.Compare):
-                names = [o for o in (n.left, *n.comparators) if isinstance(o, ir.Name)]
+                names = [o for o in (n.left, *n.comparators) if _is_input(o, schema)]
                 if len(names) > 1:
-                    return "a condition compares two names with each other"
+                    return "a condition compares two inputs with each other"
     return None
 
 
-def verify_decision(d: CompiledDecision, params: Mapping[str, Any]) -> VerificationReport:
-    """Enumerate representative inputs of one customer-level decision."""
-    policy = d.spec.hit_policy
-    nodes = [r.when_ir for r in d.rules] + list(d.assumptions)
-    if d.spec.over != "customer":
-        return VerificationReport(
-            d.name, policy, (), (), (), 0, False, "decisions over events are not enumerated"
-        )
-    why = _unsupported(nodes)
-    if why:
-        return VerificationReport(d.name, policy, (), (), (), 0, False, why)
-    literals = _literals_by_key(nodes, d.schema)
+def _variables(
+    d: CompiledDecision,
+    nodes: Sequence[ir.Node],
+    params: Mapping[str, Any],
+    fixed: dict[str, Any],
+) -> list[_Var]:
+    literals = _literals_by_key(nodes, d.schema, params)
     by_key = {b.key: b for b in d.schema.values()}
     keys = sorted(
-        {k for r in d.rules for k in r.reads}
-        | {
-            d.schema[n.name].key
-            for a in d.assumptions
-            for n in ir.walk(a)
-            if isinstance(n, ir.Name)
-        }
+        {d.schema[n.name].key for root in nodes for n in ir.walk(root) if isinstance(n, ir.Name)}
     )
     variables: list[_Var] = []
-    fixed: dict[str, Any] = {}
     for key in keys:
         if key.startswith("params."):
             fixed[key] = params[key.removeprefix("params.")]
             continue
+        if key in fixed:
+            continue
         t = by_key[key].type
         if t.kind is Kind.BOOL:
-            variables.append(_Var(key, (True, False), (key, f"not {key}")))
+            vals: list[Any] = [True, False] + ([None] if t.nullable else [])
+            labels = [key, f"not {key}"] + ([f"{key} is None"] if t.nullable else [])
+            variables.append(_Var(key, tuple(vals), tuple(labels)))
         elif t.kind is Kind.STR:
             choices = sorted(t.choices or {str(v) for v in literals.get(key, [])} | {"<other>"})
-            vals: list[Any] = list(choices) + ([None] if t.nullable else [])
+            vals = list(choices) + ([None] if t.nullable else [])
             variables.append(_Var(key, tuple(vals), tuple(f"{key} == {v!r}" for v in vals)))
         else:
             variables.append(_numeric_var(key, literals.get(key, []), t.nullable))
+    return variables
+
+
+def _event_type_key(d: CompiledDecision) -> str | None:
+    return next((b.key for b in d.schema.values() if b.key == "event.type"), None)
+
+
+def verify_decision(
+    d: CompiledDecision, params: Mapping[str, Any], *, event_type: str | None = None
+) -> VerificationReport:
+    """Enumerate representative inputs of one decision (for one event type, if over events)."""
+    policy = d.spec.hit_policy
+
+    def incomplete(reason: str) -> VerificationReport:
+        return VerificationReport(
+            d.name, policy, (), (), (), 0, False, reason, event_type=event_type
+        )
+
+    if d.spec.over != "customer" and event_type is None:
+        return incomplete("decisions over events are verified per event type")
+    regions = list(d.declared_regions)
+    nodes = [r.when_ir for r in d.rules] + list(d.assumptions) + [n for n, _ in regions]
+    why = _unsupported(nodes, d.schema, params)
+    if why:
+        return incomplete(why)
+    fixed: dict[str, Any] = {}
+    type_key = _event_type_key(d)
+    if event_type is not None and type_key is not None:
+        fixed[type_key] = event_type
+    variables = _variables(d, nodes, params, fixed)
     total = 1
     for v in variables:
         total *= len(v.values)
     if total > MAX_POINTS:
-        return VerificationReport(
-            d.name, policy, (), (), (), 0, False, f"{total} combinations exceed {MAX_POINTS}"
-        )
+        return incomplete(f"{total} combinations exceed {MAX_POINTS}")
     assumptions = [_closure(d, a) for a in d.assumptions]
+    declared = [(_closure(d, n), reason) for n, reason in regions]
+    declared_points = [0] * len(declared)
     gaps: list[tuple[int, ...]] = []
     overlaps: list[tuple[tuple[int, ...], tuple[str, ...]]] = []
     chosen: set[str] = set()
+    shadowers: dict[str, set[str]] = {}
     points = 0
     for combo in itertools.product(*(range(len(v.values)) for v in variables)):
         env = dict(fixed)
@@ -220,24 +298,50 @@ def verify_decision(d: CompiledDecision, params: Mapping[str, Any]) -> Verificat
             if not all(a(env) for a in assumptions):
                 continue
             fired = [r for r in d.rules if r.when(env)]
+            inside = [i for i, (region, _) in enumerate(declared) if region(env)]
         except Exception:
             continue
         points += 1
         if not fired:
-            gaps.append(combo)
+            if inside:
+                declared_points[inside[0]] += 1
+            else:
+                gaps.append(combo)
             continue
         if len(fired) > 1:
             overlaps.append((combo, tuple(r.id for r in fired)))
         best = max(fired, key=lambda r: r.priority) if policy == "priority" else fired[0]
-        chosen |= {r.id for r in fired} if policy == "collect" else {best.id}
+        picked = {r.id for r in fired} if policy == "collect" else {best.id}
+        chosen |= picked
+        for r in fired:
+            if r.id not in picked:
+                shadowers.setdefault(r.id, set()).update(picked)
+    order = {r.id: i for i, r in enumerate(d.rules)}
     never = tuple(r.id for r in d.rules if r.id not in chosen)
+    shadowed = tuple(
+        (rid, tuple(sorted(shadowers.get(rid, ()), key=order.__getitem__))) for rid in never
+    )
     gap_regions = tuple(Region(c) for c in _merge(gaps, variables))
     overlap_regions = tuple(
         Region(c, rules)
         for rules in sorted({o[1] for o in overlaps})
         for c in _merge([o[0] for o in overlaps if o[1] == rules], variables)
     )
-    return VerificationReport(d.name, policy, gap_regions, overlap_regions, never, points, True)
+    return VerificationReport(
+        d.name,
+        policy,
+        gap_regions,
+        overlap_regions,
+        never,
+        points,
+        True,
+        event_type=event_type,
+        declared=tuple(
+            DeclaredGap(reason, n) for (_, reason), n in zip(regions, declared_points, strict=True)
+            if n
+        ),
+        shadowed=shadowed,
+    )
 
 
 def _closure(d: CompiledDecision, node: ir.Node) -> Any:
@@ -278,5 +382,14 @@ def _merge(
 
 
 def verify_engine(engine: Engine) -> list[VerificationReport]:
-    """Verify every customer-level decision of ``engine`` with its parameter values."""
-    return [verify_decision(d, engine.params) for d in engine.program.decisions]
+    """Verify every decision of ``engine`` with its parameter values.
+
+    A decision over events is verified once per event type it runs for.
+    """
+    reports = []
+    for d in engine.program.decisions:
+        if d.spec.over == "customer":
+            reports.append(verify_decision(d, engine.params))
+        else:
+            reports += [verify_decision(d, engine.params, event_type=t) for t in d.spec.event_types]
+    return reports

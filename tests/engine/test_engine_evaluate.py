@@ -282,7 +282,8 @@ def test_explain_mentions_clause_and_fact_values(credit: gr.Engine) -> None:
     )
     text = d.explain()
     assert "Credit grade: D  by CR-D" in text
-    assert "rule CR-D (clause CR-D) [000_00d757a177b389d7.txt]" in text
+    assert "rule CR-D (clause CR-D, 电力客户信用等级评价与管理办法)" in text
+    assert "「三年内有窃电或违章用电行为" in text
     assert "read: theft_or_violation_3y=True, arrears_over_2m=False" in text
     assert "last_offence_on=2025-03-01" in text
     assert "cutoff 2026-10-31" in text

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 import gridcrm_rules as gr
-from gridcrm_rules.errors import PackError, PackNotFound
+from gridcrm_rules.errors import PackError, PackNameClash, PackNotFound
 from gridcrm_rules.packs import PackRegistry, read_pack
 
 AS_OF = "2026-11-22T09:00:00+08:00"
@@ -151,8 +151,8 @@ def test_schema_errors_are_collected_with_lines(tmp_path: Path) -> None:
         read_pack(path)
     text = str(info.value)
     assert text.startswith(f"2 errors in {path}")
-    assert f"({path}:1)" in text
-    assert f"({path}:3)" in text
+    assert f"({path}:1:" in text
+    assert f"({path}:3:" in text
 
 
 def test_extends_overrides_a_param_and_replaces_a_rule(fixtures_dir: Path) -> None:
@@ -287,8 +287,8 @@ def test_errors_inside_a_decision_name_the_line(tmp_path: Path) -> None:
     with pytest.raises(PackError) as info:
         gr.Engine.from_packs([path])
     messages = [e.msg for e in info.value.errors]
-    assert any(f"({path}:4)" in m for m in messages), messages
-    assert any(f"({path}:7)" in m for m in messages), messages
+    assert any(f"({path}:4:" in m for m in messages), messages
+    assert any(f"({path}:7:" in m for m in messages), messages
 
 
 def test_bad_when_reports_file_line_and_caret(tmp_path: Path) -> None:
@@ -315,7 +315,7 @@ def test_bad_when_reports_file_line_and_caret(tmp_path: Path) -> None:
         gr.Engine.from_packs([path])
     (error,) = info.value.errors
     assert error.loc == ("tiers", "tier", "RES", "when", 0)
-    assert f"({path}:11)" in error.msg
+    assert f"({path}:11:" in error.msg
     assert "did you mean 'customer.category'" in error.msg
     assert error.render().splitlines()[-2:] == ['    customer.categry == "residential"', "    ^"]
 
@@ -341,7 +341,7 @@ def test_disallowed_syntax_in_pack_reports_line(tmp_path: Path) -> None:
         gr.Engine.from_packs([path])
     (error,) = info.value.errors
     assert error.type == "not_allowed"
-    assert f"({path}:8)" in error.msg
+    assert f"({path}:8:" in error.msg
     assert "** is not allowed" in error.msg
 
 
@@ -370,7 +370,7 @@ def test_bad_when_in_extending_pack_reports_its_own_line(tmp_path: Path) -> None
         gr.Engine.from_packs([path])
     (error,) = info.value.errors
     assert error.loc[:3] == ("child", "credit", "CR-Y")
-    assert f"({path}:12)" in error.msg
+    assert f"({path}:12:" in error.msg
 
 
 def test_all_condition_errors_collected_across_rules(tmp_path: Path) -> None:
@@ -501,9 +501,11 @@ def test_decision_name_clash_between_two_packs() -> None:
 def test_pack_name_clash_with_a_builtin_refused() -> None:
     """A user pack cannot take a registered name; it must extend instead."""
     with pytest.raises(
-        PackNotFound, match="pack name 'credit' from <mapping> is already registered"
-    ):
+        PackNameClash, match="pack name 'credit' is claimed by <mapping> and an already registered"
+    ) as info:
         gr.Engine.from_packs([{"name": "credit"}])
+    assert info.value.name == "credit"
+    assert "'extends' the other" in str(info.value)
 
 
 def test_requires_loads_the_required_pack() -> None:

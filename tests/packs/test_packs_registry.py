@@ -12,7 +12,8 @@ import pytest
 import yaml
 
 import gridcrm_rules as gr
-from gridcrm_rules.errors import PackNotFound
+from gridcrm_rules.cli import main
+from gridcrm_rules.errors import PackError, PackNameClash, PackNotFound, PluginWarning
 from gridcrm_rules.packs import BUILTIN_PACKS, ENTRY_POINT_GROUP, PackRegistry, read_pack
 from gridcrm_rules.packs import registry as registry_module
 
@@ -148,35 +149,80 @@ def test_entry_point_loaded_lazily(fake_plugins: list[metadata.EntryPoint]) -> N
     registry = PackRegistry.discover()
     assert "broken" in registry.names()
     assert gr.Engine.from_packs(["credit"], registry=registry).packs[0].name == "credit"
-    with pytest.raises(ModuleNotFoundError):
+    with pytest.raises(PackError, match="entry point 'broken' = 'no_such_module_xyz:PACK'") as info:
         registry.get("broken")
+    (record,) = info.value.errors
+    assert record.type == "plugin_load"
+    assert "ModuleNotFoundError" in record.msg
 
 
-def test_entry_point_clash_with_builtin_refused(fake_plugins: list[metadata.EntryPoint]) -> None:
-    """A plugin registering a built-in name is refused, not allowed to shadow it."""
-    fake_plugins.append(ep("credit", "SHADOW_CREDIT"))
-    with pytest.raises(PackNotFound, match="registers pack 'credit', which already exists"):
-        PackRegistry.discover()
+def test_a_plugin_that_raises_is_a_pack_error(
+    fake_plugins: list[metadata.EntryPoint], fixtures_dir: Path
+) -> None:
+    """A factory that raises becomes a PackError naming the entry point, not a crash."""
+    fake_plugins.append(ep("exploding", "explode"))
+    with pytest.raises(PackError, match="entry point 'exploding'") as info:
+        PackRegistry.discover().get("exploding")
+    assert "RuntimeError: vendor bug" in info.value.errors[0].msg
 
 
-def test_entry_point_clash_between_plugins_refused(fake_plugins: list[metadata.EntryPoint]) -> None:
-    """Two plugins registering one name are refused."""
-    fake_plugins += [ep("voltage_tiers", "make_tiers"), ep("voltage_tiers", "make_tiers")]
-    with pytest.raises(PackNotFound, match="'voltage_tiers', which already exists"):
-        PackRegistry.discover()
+def test_entry_point_clash_with_builtin_warns_and_keeps_the_builtin(
+    fake_plugins: list[metadata.EntryPoint],
+) -> None:
+    """A plugin registering a built-in name is a warning; built-ins and the default engine work."""
+    fake_plugins += [ep("credit", "SHADOW_CREDIT"), ep("credit_bonus", "BONUS")]
+    with pytest.warns(PluginWarning, match="entry point 'credit' = 'gridcrm_fake_packs:SHADOW_"):
+        registry = PackRegistry.discover()
+    assert registry.get("credit").spec.version != "9.9.9"
+    assert "credit_bonus" in registry.names()  # other plugins are unaffected
+    with pytest.warns(PluginWarning):
+        engine = gr.Engine.default()
+    assert {p.name: p.version for p in engine.packs}["credit"] != "9.9.9"
+
+
+def test_entry_point_clash_between_plugins_is_a_typed_error_by_name(
+    fake_plugins: list[metadata.EntryPoint],
+) -> None:
+    """Two plugins registering one name: a warning, and PackNameClash when that name is used."""
+    fake_plugins += [
+        ep("voltage_tiers", "make_tiers"),
+        ep("voltage_tiers", "make_tiers"),
+        ep("credit_bonus", "BONUS"),
+    ]
+    with pytest.warns(PluginWarning, match="'voltage_tiers' is registered by entry point"):
+        registry = PackRegistry.discover()
+    with pytest.raises(PackNameClash, match="'voltage_tiers' is claimed by entry point") as info:
+        registry.get("voltage_tiers")
+    assert len(info.value.claimants) == 2
+    assert gr.Engine.from_packs(["credit_bonus"], registry=registry).packs[0].name == "credit_bonus"
 
 
 def test_entry_point_name_must_match_pack_name(fake_plugins: list[metadata.EntryPoint]) -> None:
-    """An entry point whose pack carries another name is refused when loaded."""
+    """An entry point whose pack carries another name is a PackError when loaded."""
     fake_plugins.append(ep("misnamed", "MISNAMED"))
-    with pytest.raises(PackNotFound, match="loads a pack named 'not_the_entry_point_name'"):
+    with pytest.raises(PackError, match="loads a pack named 'not_the_entry_point_name'") as info:
         PackRegistry.discover().get("misnamed")
+    assert info.value.errors[0].type == "entry_point_name"
+
+
+def test_packs_listing_survives_faulty_plugins(
+    fake_plugins: list[metadata.EntryPoint], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``gridcrm-rules packs`` lists the good packs and warns about each faulty one."""
+    fake_plugins += [ep("misnamed", "MISNAMED"), ep("exploding", "explode"),
+                     ep("credit_bonus", "BONUS")]
+    assert main(["packs"]) == 0
+    captured = capsys.readouterr()
+    assert "credit_bonus 2.1.0" in captured.out
+    assert "credit_strict" in captured.out
+    assert "warning: pack misnamed skipped" in captured.err
+    assert "warning: pack exploding skipped" in captured.err
 
 
 def test_user_pack_cannot_take_a_plugin_name(fake_plugins: list[metadata.EntryPoint]) -> None:
     """A user pack named like an installed plugin is refused (extend it instead)."""
     fake_plugins.append(ep("credit_bonus", "BONUS"))
-    with pytest.raises(PackNotFound, match="already registered"):
+    with pytest.raises(PackNameClash, match="already registered"):
         gr.Engine.from_packs([{"name": "credit_bonus"}])
 
 

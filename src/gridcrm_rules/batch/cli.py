@@ -42,7 +42,9 @@ def add_evaluate_command(subparsers: Any) -> None:
     p.add_argument("--events", help="events table with customer_id (.parquet, .csv, dir)")
     p.add_argument("--as-of", required=True, help="evaluation date or ISO datetime")
     p.add_argument("--out", required=True, help="directory for the three Parquet files")
-    p.add_argument("--pack", action="append", help="pack name or file (repeatable)")
+    from ..engine.selection import add_pack_options
+
+    add_pack_options(p)
     p.add_argument("--param", action="append", type=_param, default=[],
                    help="pack parameter NAME=VALUE (repeatable)")
     p.add_argument("--chunk-size", type=int, default=None, help="customers per chunk")
@@ -97,7 +99,7 @@ def _value(text: str) -> Any:
 def run_evaluate(args: argparse.Namespace) -> int:
     """Run ``evaluate``; print ``N rows, grades ..., N errors, S s``; see the exit statuses."""
     try:
-        from ..engine import Engine
+        from ..engine import PackSelection
         from .evaluate import DEFAULT_CHUNK, evaluate_to_files
     except ImportError as exc:  # pragma: no cover - without the batch extra
         print(f"gridcrm-rules evaluate needs the batch extra: pip install "
@@ -105,9 +107,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         return 2
 
     params = {name: _value(value) for name, value in args.param}
-    packs = args.pack
-    engine = Engine.from_packs(packs, params=params) if packs else Engine.default(params=params)
-    engine = with_calendar(engine, args)
+    engine = with_calendar(PackSelection.from_args(args).engine(params), args)
     summary = evaluate_to_files(
         engine,
         _table(args.customers, args.encoding),

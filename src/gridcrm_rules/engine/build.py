@@ -30,7 +30,9 @@ from ..expr.functions import FunctionSpec
 from ..expr.types import BOOL, DATE, DATETIME, NUMBER, STR, Kind, Type
 from ..facts import FactRegistry
 from ..models import Citation, PackRef
+from ..models.regulations import regulation_title
 from ..packs import DecisionSpec, ResolvedPack, RuleSpec
+from ..packs.load import Position
 from .kernel import DecisionKernel, fuse
 from .names import (
     EVENT_MODELS,
@@ -104,6 +106,8 @@ class CompiledDecision:
     assumptions: tuple[ir.Node, ...]
     kernel: DecisionKernel
     """The rules fused into generated functions (what the scalar step runs)."""
+    declared_regions: tuple[tuple[ir.Node, str], ...] = ()
+    """(condition, reason) of each region the pack leaves to the default or elsewhere."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,7 +248,10 @@ class _Builder:
                         )
                     )
                 continue
-            where = src.where((*path, "outputs", name))
+            value = rule.outputs[name]
+            formula = value[1:] if isinstance(value, str) and value.startswith("=") else ""
+            shift = 1 + len(formula) - len(formula.lstrip()) if formula else 0
+            where = src.where((*path, "outputs", name), shift)
             got = self.output(name, rule.outputs[name], t, schema, (*base, "outputs", name), where)
             if got is not None:
                 outputs.append((name, got[0]))
@@ -277,6 +284,7 @@ class _Builder:
                 clause=(source.clause if source and source.clause else rule.id),
                 document=source.document if source else None,
                 text=source.text if source else None,
+                title=regulation_title(source.document) if source else None,
             ),
             priority=rule.priority,
             effective_from=rule.effective_from,
@@ -290,6 +298,8 @@ def _reads(node: ir.Node, schema: Mapping[str, Binding]) -> tuple[str, ...]:
 
 
 def _with_where(record: ErrorRecord, where: str) -> ErrorRecord:
+    if isinstance(where, Position):
+        where = where.at(record.column)
     if where in record.msg:
         return record
     return ErrorRecord(
@@ -430,6 +440,16 @@ def build_program(
             )
             if node is not None:
                 assumptions.append(node)
+        regions = []
+        for i, region in enumerate(spec.declared_regions):
+            node = b.condition(
+                region.when,
+                schema,
+                (pack.name, dname, "declared_regions", i, "when"),
+                pack.origins[dname].where(("decisions", dname, "declared_regions", i, "when")),
+            )
+            if node is not None:
+                regions.append((node, region.reason))
         deps = {
             key.split(".", 1)[0]
             for r in rules
@@ -447,6 +467,7 @@ def build_program(
             depends_on=frozenset(deps),
             schema=schema,
             assumptions=tuple(assumptions),
+            declared_regions=tuple(regions),
             kernel=fuse((pack.name, dname), spec.hit_policy, kept, dict(default), schema,
                         b.functions),
         )
@@ -465,7 +486,9 @@ def build_program(
                 )
                 b.errors.append(ErrorRecord("missing_param", ("facts", provider.name, needed), msg))
     if b.errors:
-        raise PackError(_title(packs), b.errors)
+        from .hints import with_missing_pack_hints
+
+        raise PackError(_title(packs), with_missing_pack_hints(b.errors, packs))
     order = _order(compiled, packs)
     return Program(
         decisions=tuple(compiled[n] for n in order),

@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from .._extras import require_extra
 from .._time import local_date, to_aware
 from ..calendar import WorkingDayCalendar
+from ..errors import ErrorRecord, PackError
 from ..expr import CONTEXT_KEY
 from ..facts import FactContext, FactRegistry, default_facts
 from ..functions import FUNCTIONS, EvalContext
@@ -76,6 +77,24 @@ def _event_env(event: Event) -> dict[str, Any]:
     return {f"event.{k}": v for k, v in event.__dict__.items()}
 
 
+def _raise_with_compile_errors(
+    problems: Sequence[tuple[str, list[ErrorRecord]]],
+    resolved: Sequence[ResolvedPack],
+    params: Mapping[str, Any] | None,
+    facts: FactRegistry | None,
+) -> None:
+    """Raise one PackError: the load problems plus the compile errors of what did load.
+
+    So a bad parameter value does not hide a misspelt fact in the same file.
+    """
+    errors = [e for _, found in problems for e in found]
+    try:
+        build_program(resolved, facts if facts is not None else default_facts(), FUNCTIONS, params)
+    except PackError as exc:
+        errors += [e for e in exc.errors if e not in errors]
+    raise PackError(", ".join(origin for origin, _ in problems), errors)
+
+
 class Engine:
     """Evaluates rule packs for customers.
 
@@ -130,9 +149,12 @@ class Engine:
         """
         reg = registry if registry is not None else PackRegistry.discover()
         resolved: list[ResolvedPack] = []
+        problems: list[tuple[str, list[ErrorRecord]]] = []
         for pack in packs:
-            reg, r = reg.resolve(pack)
+            reg, r, errors, origin = reg.resolve_collecting(pack)
             resolved.append(r)
+            if errors:
+                problems.append((origin, errors))
         provided = {name for r in resolved for name in r.lineage}
         pending = [name for r in resolved for name in r.requires]
         if include_defaults:
@@ -145,6 +167,8 @@ class Engine:
             resolved.append(r)
             provided |= set(r.lineage)
             pending += list(r.requires)
+        if problems:
+            _raise_with_compile_errors(problems, resolved, params, facts)
         return cls(resolved, params=params, calendar=calendar, facts=facts)
 
     def with_params(self, **params: Any) -> Engine:

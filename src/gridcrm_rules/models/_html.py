@@ -13,6 +13,8 @@ from decimal import Decimal
 from html import escape
 from typing import Final
 
+from .display import format_duration, format_number
+
 __all__ = ["badge", "card", "fmt", "kv_table", "section", "table"]
 
 FONT: Final = "font-family:system-ui,-apple-system,'Segoe UI','Noto Sans SC',sans-serif"
@@ -40,17 +42,16 @@ def fmt(value: object, name: str = "") -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, Decimal):
+        shown = Decimal(format_number(value)) if value.is_finite() else value
         if not name.endswith(_MONEY_SUFFIXES):
-            return f"{value:,f}"
-        places = value.as_tuple().exponent
-        text = f"{value:,.2f}" if isinstance(places, int) and places >= -2 else f"{value:,f}"
-        return f"{text} 元"
+            return f"{shown:,f}"
+        return f"{shown:,.2f} 元"
     if isinstance(value, datetime):
         return value.isoformat(sep=" ", timespec="minutes")
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, timedelta):
-        return str(value)
+        return format_duration(value)
     if isinstance(value, tuple | list):
         return ", ".join(fmt(v) for v in value) or "—"
     if isinstance(value, Mapping):

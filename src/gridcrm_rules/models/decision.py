@@ -46,6 +46,8 @@ class Citation(BaseModel):
     clause: str
     document: str | None = None
     text: str | None = None
+    title: str | None = None
+    """The regulation's title (``document`` is its file name); set by the engine."""
 
 
 class PackRef(BaseModel):

@@ -2,29 +2,52 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
+from decimal import Decimal
 from html import escape
 from typing import TYPE_CHECKING, Any, Final
 
 from ._html import badge, card, fmt, kv_table, section, table
+from .display import DISPLAY_STEP, format_duration, format_number
 
 if TYPE_CHECKING:
     from .decision import Decision, RuleHit, Task
 
-__all__ = ["explain_html", "explain_text", "task_html"]
+__all__ = [
+    "DISPLAY_STEP", "explain_html", "explain_text", "format_duration", "format_number",
+    "task_html",
+]
+
+
 
 
 def _fmt(value: Any) -> str:
-    return "—" if value is None else str(value)
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, Decimal | float):
+        return format_number(value)
+    if isinstance(value, timedelta):
+        return format_duration(value)
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k}={_fmt(v)}" for k, v in value.items())
+    return str(value)
+
+
+def _citation(hit: RuleHit) -> str:
+    title = hit.source.title or hit.source.document
+    return f"clause {hit.source.clause}, {title}" if title else f"clause {hit.source.clause}"
 
 
 def _hit_line(hit: RuleHit) -> str:
     reads = ", ".join(f"{k}={_fmt(v)}" for k, v in hit.reads.items())
-    doc = f" [{hit.source.document}]" if hit.source.document else ""
     event = f" (event {hit.trigger_event_id})" if hit.trigger_event_id else ""
-    return f"{hit.decision}: rule {hit.rule_id} (clause {hit.source.clause}){doc}{event}" + (
-        f"\n      read: {reads}" if reads else ""
-    )
+    text = f"{hit.decision}: rule {hit.rule_id} ({_citation(hit)}){event}"
+    if hit.source.text:
+        text += f"\n      「{hit.source.text.strip()}」"
+    return text + (f"\n      read: {reads}" if reads else "")
 
 
 def explain_text(d: Decision) -> str:
@@ -58,7 +81,7 @@ def explain_text(d: Decision) -> str:
     if d.tasks:
         lines.append("Tasks:")
         for t in d.tasks:
-            late = f", overdue by {t.overdue_by}" if t.overdue_by else ""
+            late = f", overdue by {_fmt(t.overdue_by)}" if t.overdue_by else ""
             lines.append(
                 f"  {t.kind} [{t.clause}] due {t.due.isoformat()} ({t.basis}) "
                 f"via {_fmt(t.channel)} by {_fmt(t.unit)}: {t.status}{late}"

@@ -13,103 +13,218 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
 from ..errors import ErrorRecord, PackError, PackNotFound
 from ..expr.check import suggest
+from .positions import Mark, allowed_keys, key_suggestion, syntax_error, yaml_marks
 from .schema import DecisionPatch, DecisionSpec, PackSpec, ParamSpec, RuleSpec
 
-__all__ = ["PackSource", "ResolvedPack", "read_pack", "resolve"]
+__all__ = [
+    "PackSource",
+    "Position",
+    "ResolvedPack",
+    "read_pack",
+    "read_pack_collecting",
+    "resolve",
+    "resolve_collecting",
+    "validate_all",
+]
 
 Loc = tuple[str | int, ...]
 _TOP_LEVEL_KEYS = frozenset(PackSpec.model_fields)
+_MAX_PRUNES = 8
+
+
+class Position(str):
+    """'file.yaml:12:5' -- where a key is; :meth:`at` is a character inside its value."""
+
+    value_start: tuple[str, int, int] | None = None
+
+    def at(self, offset: int | None) -> str:
+        """'file.yaml:12:19': the column of character ``offset`` of a one-line value."""
+        if offset is None or self.value_start is None:
+            return str(self)
+        origin, line, column = self.value_start
+        return f"{origin}:{line}:{column + offset}"
 
 
 @dataclass(frozen=True, slots=True)
 class PackSource:
-    """A validated pack document and where it came from (for error lines)."""
+    """A validated pack document and where it came from (for error positions)."""
 
     spec: PackSpec
     origin: str
-    lines: Mapping[Loc, int] = field(default_factory=dict)
+    marks: Mapping[Loc, Mark] = field(default_factory=dict)
+    text: tuple[str, ...] = ()
 
-    def line_of(self, path: Loc) -> int | None:
-        """The 1-based line of the deepest known key on ``path``.
+    def _document_path(self, path: Loc) -> Loc:
+        if path and path[0] == self.spec.name and path[0] not in _TOP_LEVEL_KEYS:
+            return path[1:]
+        return path
+
+    def mark_of(self, path: Loc) -> Mark | None:
+        """Where the deepest known key on ``path`` is.
 
         ``path`` is a document path (``("decisions", "credit", ...)``) or an
         error ``loc``, which starts with the pack's name.
         """
-        if path and path[0] == self.spec.name and path[0] not in _TOP_LEVEL_KEYS:
-            path = path[1:]
+        path = self._document_path(path)
         for cut in range(len(path), 0, -1):
-            if path[:cut] in self.lines:
-                return self.lines[path[:cut]]
+            if path[:cut] in self.marks:
+                return self.marks[path[:cut]]
         return None
 
-    def where(self, path: Loc) -> str:
-        """'file.yaml:12' for messages."""
-        line = self.line_of(path)
-        return f"{self.origin}:{line}" if line else self.origin
+    @property
+    def lines(self) -> Mapping[Loc, int]:
+        """Document path -> 1-based line of its key (the line part of :attr:`marks`)."""
+        return {path: mark.line for path, mark in self.marks.items()}
+
+    def line_of(self, path: Loc) -> int | None:
+        """The 1-based line of the deepest known key on ``path``."""
+        mark = self.mark_of(path)
+        return mark.line if mark is not None else None
+
+    def where(self, path: Loc, shift: int = 0) -> Position:
+        """'file.yaml:12:5' for messages (a :class:`Position`).
+
+        ``shift`` is where the checked text starts inside the value (1 after
+        the ``=`` of a formula), so ``.at(offset)`` names the right column.
+        """
+        mark = self.mark_of(path)
+        if mark is None:
+            return Position(self.origin)
+        position = Position(f"{self.origin}:{mark.line}:{mark.column}")
+        if mark.inline and self._document_path(path) in self.marks:
+            column = mark.value_column + mark.quote + shift
+            position.value_start = (self.origin, mark.value_line, column)
+        return position
+
+    def source_line(self, path: Loc) -> tuple[str | None, int | None]:
+        """The text line of the key on ``path`` and the 0-based column of the key."""
+        mark = self.mark_of(path)
+        if mark is None or mark.line > len(self.text):
+            return None, None
+        return self.text[mark.line - 1], mark.column - 1
 
 
-def _yaml_lines(text: str) -> dict[Loc, int]:
-    """Map each key path of a YAML document to its line number."""
-    lines: dict[Loc, int] = {}
-
-    def walk(node: yaml.Node, path: Loc) -> None:
-        lines[path] = node.start_mark.line + 1
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                sub = (*path, str(key.value))
-                walk(value, sub)
-                lines[sub] = key.start_mark.line + 1
-        elif isinstance(node, yaml.SequenceNode):
-            for i, item in enumerate(node.value):
-                walk(item, (*path, i))
-
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return lines
-    if root is not None:
-        walk(root, ())
-    return lines
-
-
-def _read_file(path: Path) -> tuple[Any, dict[Loc, int]]:
+def _read_file(path: Path, origin: str) -> tuple[Any, dict[Loc, Mark], tuple[str, ...]]:
     text = path.read_text(encoding="utf-8")
     suffix = path.suffix.lower()
     try:
         if suffix in (".yaml", ".yml"):
-            return yaml.safe_load(text), _yaml_lines(text)
+            return yaml.safe_load(text), yaml_marks(text), tuple(text.splitlines())
         if suffix == ".json":
-            return json.loads(text), {}
+            return json.loads(text), {}, ()
         if suffix == ".toml":
-            return tomllib.loads(text), {}
-    except (yaml.YAMLError, json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise PackError(str(path), [ErrorRecord("file_syntax", (str(path),), str(exc))]) from None
+            return tomllib.loads(text), {}, ()
+    except yaml.YAMLError as exc:
+        raise PackError(origin, [syntax_error(origin, exc, text)]) from None
+    except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise PackError(origin, [ErrorRecord("file_syntax", (origin,), str(exc))]) from None
     msg = f"expected .yaml, .yml, .json or .toml, got {suffix!r}"
-    raise PackError(str(path), [ErrorRecord("file_type", (str(path),), msg)])
+    raise PackError(origin, [ErrorRecord("file_type", (origin,), msg)])
 
 
-def _pydantic_errors(exc: ValidationError, prefix: Loc, src: PackSource) -> list[ErrorRecord]:
+def _pydantic_errors(
+    exc: ValidationError, prefix: Loc, src: PackSource, model: type[BaseModel]
+) -> list[ErrorRecord]:
     out = []
     for e in exc.errors(include_url=False):
         loc = (*prefix, *e["loc"])
-        out.append(ErrorRecord(e["type"], loc, f"{e['msg']} ({src.where(loc)})", e.get("input")))
+        msg = e["msg"]
+        if e["type"] == "extra_forbidden" and e["loc"]:
+            key = str(e["loc"][-1])
+            msg = f"unknown key {key!r}" + key_suggestion(key, allowed_keys(model, e["loc"][:-1]))
+        line, column = src.source_line(loc)
+        out.append(
+            ErrorRecord(
+                e["type"],
+                loc,
+                f"{msg} ({src.where(loc)})",
+                e.get("input"),
+                source_line=line,
+                column=column,
+            )
+        )
     return out
 
 
-def read_pack(
+_GONE: Final = object()
+
+
+def _without(data: Any, loc: Loc) -> Any:
+    """``data`` with the item at ``loc`` marked gone (its parent, if ``loc`` is absent)."""
+    if not loc:
+        return data
+    if not _has(data, loc):
+        return _without(data, loc[:-1]) if len(loc) > 1 else data
+    head, rest = loc[0], loc[1:]
+    if isinstance(data, Mapping):
+        return {**data, head: _without(data[head], rest) if rest else _GONE}
+    return [(_without(v, rest) if rest else _GONE) if i == head else v for i, v in enumerate(data)]
+
+
+def _clean(data: Any) -> Any:
+    """``data`` without the items :func:`_without` marked gone."""
+    if isinstance(data, Mapping):
+        return {k: _clean(v) for k, v in data.items() if v is not _GONE}
+    if isinstance(data, list):
+        return [_clean(v) for v in data if v is not _GONE]
+    return data
+
+
+def _has(data: Any, loc: Loc) -> bool:
+    for part in loc:
+        if isinstance(data, Mapping) and part in data:  # noqa: SIM114 - mypy narrows each branch
+            data = data[part]
+        elif isinstance(data, list | tuple) and isinstance(part, int) and 0 <= part < len(data):
+            data = data[part]
+        else:
+            return False
+    return True
+
+
+def validate_all(
+    model: type[BaseModel], data: Any, prefix: Loc, src: PackSource
+) -> tuple[Any, list[ErrorRecord]]:
+    """Validate ``data``; on errors, drop what is wrong and validate again.
+
+    Returns the model (or None when nothing valid remains) and every error
+    found on the way -- so a bad key does not hide a bad value next to it, nor
+    the conditions of the rules that are fine.  Only the first pass reports
+    missing fields: later ones would be caused by the pruning itself.
+    """
+    errors: list[ErrorRecord] = []
+    current = data
+    for attempt in range(_MAX_PRUNES):
+        try:
+            return model.model_validate(current), errors
+        except ValidationError as exc:
+            for record in _pydantic_errors(exc, prefix, src, model):
+                if record not in errors and (attempt == 0 or record.type != "missing"):
+                    errors.append(record)
+            pruned = current
+            for e in exc.errors(include_url=False):
+                pruned = _without(pruned, e["loc"])
+            pruned = _clean(pruned)
+            if pruned == current:
+                break
+            current = pruned
+    return None, errors
+
+
+def read_pack_collecting(
     source: str | os.PathLike[str] | Mapping[str, Any] | PackSpec, *, origin: str = ""
-) -> PackSource:
-    """Read and validate one pack document (not yet resolved against its base)."""
+) -> tuple[PackSource, list[ErrorRecord]]:
+    """Read one pack document; errors that leave a usable pack are returned, not raised."""
     if isinstance(source, PackSpec):
-        return PackSource(source, origin or f"<pack {source.name}>")
-    lines: dict[Loc, int] = {}
+        return PackSource(source, origin or f"<pack {source.name}>"), []
+    marks: dict[Loc, Mark] = {}
+    text: tuple[str, ...] = ()
     if isinstance(source, Mapping):
         data: Any = source
         origin = origin or "<mapping>"
@@ -117,16 +232,28 @@ def read_pack(
         path = Path(source)
         if not path.is_file():
             raise PackNotFound(f"pack file not found: {path}")
-        data, lines = _read_file(path)
         origin = origin or str(path)
+        data, marks, text = _read_file(path, origin)
     if not isinstance(data, Mapping):
         raise PackError(origin, [ErrorRecord("pack_type", (origin,), "a pack must be a mapping")])
-    try:
-        spec = PackSpec.model_validate(data)
-    except ValidationError as exc:
-        stub = PackSource(PackSpec(name="invalid"), origin, lines)
-        raise PackError(origin, _pydantic_errors(exc, (), stub)) from None
-    return PackSource(spec, origin, lines)
+    stub = PackSource(PackSpec(name="invalid"), origin, marks, text)
+    spec, errors = validate_all(PackSpec, data, (), stub)
+    if spec is None:
+        raise PackError(origin, errors)
+    return PackSource(spec, origin, marks, text), errors
+
+
+def read_pack(
+    source: str | os.PathLike[str] | Mapping[str, Any] | PackSpec, *, origin: str = ""
+) -> PackSource:
+    """Read and validate one pack document (not yet resolved against its base).
+
+    Raises one :class:`PackError` holding every problem of the document.
+    """
+    src, errors = read_pack_collecting(source, origin=origin)
+    if errors:
+        raise PackError(src.origin, errors)
+    return src
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,11 +283,9 @@ class _Collector:
         self.errors: list[ErrorRecord] = []
 
     def model(self, model: type[BaseModel], data: Any, loc: Loc, src: PackSource) -> Any:
-        try:
-            return model.model_validate(data)
-        except ValidationError as exc:
-            self.errors.extend(_pydantic_errors(exc, loc, src))
-            return None
+        value, errors = validate_all(model, data, loc, src)
+        self.errors.extend(errors)
+        return value
 
     def add(self, kind: str, loc: Loc, msg: str, value: Any = None) -> None:
         self.errors.append(ErrorRecord(kind, loc, msg, value))
@@ -238,7 +363,7 @@ def _apply_decision(
     if patch is None:
         return None
     merged = current.model_dump(exclude={"rules"})
-    for key in ("description", "hit_policy", "default", "assumptions"):
+    for key in ("description", "hit_policy", "default", "assumptions", "declared_regions"):
         if getattr(patch, key) is not None:
             merged[key] = getattr(patch, key)
     merged["outputs"] = {**current.outputs, **patch.outputs}
@@ -248,7 +373,20 @@ def _apply_decision(
 
 
 def resolve(src: PackSource, lookup: Callable[[str], PackSource]) -> ResolvedPack:
-    """Merge ``src`` over its ``extends`` chain; ``lookup`` finds a base by name."""
+    """Merge ``src`` over its ``extends`` chain; ``lookup`` finds a base by name.
+
+    Raises one :class:`PackError` with every problem found.
+    """
+    resolved, errors = resolve_collecting(src, lookup)
+    if errors:
+        raise PackError(src.origin, errors)
+    return resolved
+
+
+def resolve_collecting(
+    src: PackSource, lookup: Callable[[str], PackSource]
+) -> tuple[ResolvedPack, list[ErrorRecord]]:
+    """Like :func:`resolve`, returning the errors of parts it had to leave out."""
     chain = [src]
     while (base_name := chain[-1].spec.extends) is not None:
         names = [s.spec.name for s in chain]
@@ -277,10 +415,8 @@ def resolve(src: PackSource, lookup: Callable[[str], PackSource]) -> ResolvedPac
             for index, raw in enumerate(body.get("rules") or ()):
                 if isinstance(raw, Mapping) and isinstance(raw.get("id"), str):
                     rule_origins[(dname, raw["id"])] = (layer, index)
-    if out.errors:
-        raise PackError(src.origin, out.errors)
     lineage = tuple(s.spec.name for s in chain)
-    return ResolvedPack(
+    resolved = ResolvedPack(
         name=src.spec.name,
         version=src.spec.version,
         description=src.spec.description,
@@ -291,3 +427,4 @@ def resolve(src: PackSource, lookup: Callable[[str], PackSource]) -> ResolvedPac
         origins=origins,
         rule_origins=rule_origins,
     )
+    return resolved, out.errors

@@ -12,13 +12,21 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from .._time import to_aware
 
 __all__ = [
     "DecisionPatch",
     "DecisionSpec",
+    "DeclaredRegion",
     "HitPolicy",
     "OutputSpec",
     "PackSpec",
@@ -33,7 +41,7 @@ ValueType = Literal["bool", "number", "str", "date", "datetime"]
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
 RuleId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]
 
-_STRICT = ConfigDict(frozen=True, extra="forbid")
+_STRICT = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 
 
 class SourceSpec(BaseModel):
@@ -42,8 +50,11 @@ class SourceSpec(BaseModel):
     model_config = _STRICT
 
     clause: str | None = None
+    """Clause id of RULES.md (e.g. ``CR-D``) this rule implements."""
     document: str | None = None
+    """Source regulation file (``000_00d757a177b389d7.txt``) or a local policy name."""
     text: str | None = None
+    """The clause quoted from the regulation; explanations show it."""
 
 
 class ParamSpec(BaseModel):
@@ -52,10 +63,15 @@ class ParamSpec(BaseModel):
     model_config = _STRICT
 
     type: ValueType
+    """Value type: bool, number, str, date or datetime."""
     default: Any
+    """The value used unless an engine or an extending pack sets another."""
     choices: tuple[Any, ...] | None = None
+    """The only values allowed, if the parameter is an enumeration."""
     doc: str = ""
+    """What the parameter means, for ``gridcrm-rules packs`` and the docs."""
     source: str | None = None
+    """Where the parameter comes from (clause or regulation)."""
 
     @model_validator(mode="after")
     def _default_typed_and_in_choices(self) -> ParamSpec:
@@ -108,15 +124,36 @@ def _coerce(kind: str, value: Any) -> Any:
     raise ValueError(f"expected {kind}, got {value!r}")
 
 
+class DeclaredRegion(BaseModel):
+    """A region of inputs where a decision intends no rule to fire, and why.
+
+    ``when`` is a condition in the decision's own names; the verifier accepts a
+    gap inside it and shows the reason in its report.
+    """
+
+    model_config = _STRICT
+
+    when: str
+    """The inputs, as a condition (e.g. ``credit.grade == None``)."""
+    reason: str
+    """Why no rule fires there: left to the default, or decided elsewhere."""
+    source: str | None = None
+    """Clause or document that says so."""
+
+
 class OutputSpec(BaseModel):
     """The declared type of one output column of a decision."""
 
     model_config = _STRICT
 
     type: ValueType
+    """Value type: bool, number, str, date or datetime."""
     choices: tuple[str, ...] | None = None
+    """For a str output: the only values a rule may give."""
     nullable: bool = False
+    """Whether the output may be null (e.g. no grade)."""
     doc: str = ""
+    """What the output means."""
 
 
 class RuleSpec(BaseModel):
@@ -125,15 +162,25 @@ class RuleSpec(BaseModel):
     model_config = _STRICT
 
     id: RuleId
-    when: str = "True"
+    """Rule id, unique in its decision; an extending pack replaces a rule by giving its id."""
+    when: Annotated[str, WithJsonSchema({"type": ["string", "boolean"]})] = "True"
+    """Condition (a Python-like expression over facts, fields and params); default True."""
     outputs: dict[str, Any] = Field(default_factory=dict)
+    """Output name -> literal value, or a formula string beginning with ``=``."""
     source: SourceSpec | None = None
+    """The regulation clause the rule implements."""
     priority: int = 0
+    """For hit policy ``priority``: the highest holding rule wins."""
     effective_from: date | None = None
+    """First day the rule is in force (inclusive)."""
     effective_to: date | None = None
+    """Last day the rule is in force (inclusive)."""
     description: str = ""
+    """What the rule says, in words."""
     before: RuleId | None = None
+    """In an extending pack: insert this rule before the rule with this id."""
     after: RuleId | None = None
+    """In an extending pack: insert this rule after the rule with this id."""
 
     @field_validator("when", mode="before")
     @classmethod
@@ -160,14 +207,25 @@ class DecisionSpec(BaseModel):
     model_config = _STRICT
 
     description: str = ""
+    """What the decision decides."""
     hit_policy: HitPolicy = "first"
+    """first, unique, priority or collect (see docs/packs.md)."""
     over: Literal["customer", "events"] = "customer"
+    """Evaluated once per customer, or once per event of ``event_types``."""
     event_types: tuple[str, ...] = ()
+    """For ``over: events``: the event types that trigger the decision."""
     emits: Literal["value", "entitlement", "task"] = "value"
+    """What a fired rule produces: output values, an Entitlement or a Task."""
     outputs: dict[Identifier, OutputSpec] = Field(default_factory=dict)
+    """Output name -> its declared type."""
     default: dict[str, Any] | None = None
+    """Output values when no rule fires."""
     assumptions: tuple[str, ...] = ()
+    """Conditions known to hold between facts; the verifier skips inputs that break them."""
+    declared_regions: tuple[DeclaredRegion, ...] = ()
+    """Inputs where no rule firing is intended (left to ``default`` or another decision)."""
     rules: tuple[RuleSpec, ...] = ()
+    """The rows of the table, in order."""
 
     @model_validator(mode="after")
     def _consistent(self) -> DecisionSpec:
@@ -188,12 +246,21 @@ class DecisionPatch(BaseModel):
     model_config = _STRICT
 
     description: str | None = None
+    """A new description."""
     hit_policy: HitPolicy | None = None
+    """A new hit policy."""
     outputs: dict[Identifier, OutputSpec] = Field(default_factory=dict)
+    """Outputs added or redeclared."""
     default: dict[str, Any] | None = None
+    """New output values when no rule fires."""
     assumptions: tuple[str, ...] | None = None
+    """New assumptions (replacing the base's)."""
+    declared_regions: tuple[DeclaredRegion, ...] | None = None
+    """New declared regions (replacing the base's)."""
     rules: tuple[RuleSpec, ...] = ()
+    """Rules to replace (same id), insert (``before``/``after``) or append."""
     remove_rules: tuple[RuleId, ...] = ()
+    """Ids of base rules to delete."""
 
 
 class PackSpec(BaseModel):
@@ -207,10 +274,19 @@ class PackSpec(BaseModel):
     model_config = _STRICT
 
     name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_\-]*$")]
+    """Lower-case pack name, the registry key."""
     version: str = "0.0.0"
+    """The pack's own version."""
     description: str = ""
+    """What the pack is for."""
     extends: str | None = None
+    """Name of the pack this one builds on (its params and decisions are the start)."""
     requires: tuple[str, ...] = ()
+    """Packs whose decisions this pack reads; loaded automatically."""
     params: dict[Identifier, Any] = Field(default_factory=dict)
+    """Parameter name -> a declaration (with ``type``) or, for a base pack's parameter, a
+    new value."""
     decisions: dict[Identifier, dict[str, Any]] = Field(default_factory=dict)
+    """Decision name -> a full decision or, for a decision of the base pack, a patch."""
     sources: dict[str, str] = Field(default_factory=dict)
+    """Short names for the regulation documents the rules cite."""

@@ -9,24 +9,28 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Final
+
+from pydantic import TypeAdapter, ValidationError
 
 from .._time import to_aware
 
 __all__ = ["same", "subset_of"]
 
 
+_DURATION: Final = TypeAdapter(timedelta)
+
+
 def _as_timedelta(value: Any) -> timedelta | None:
-    if isinstance(value, timedelta):
-        return value
-    if isinstance(value, int | float):
-        return timedelta(seconds=value)
-    if isinstance(value, str):
-        parts = value.split(":")
-        if len(parts) == 3:
-            h, m, s = parts
-            return timedelta(hours=int(h), minutes=int(m), seconds=float(s))
-    return None
+    """An expected duration: ISO 8601 (``PT4H``, as the Decision JSON and explanations
+    write it), ``H:MM:SS`` or seconds -- pydantic's own timedelta parsing."""
+    if isinstance(value, bool):
+        return None
+    try:
+        parsed: timedelta = _DURATION.validate_python(value)
+    except ValidationError:
+        return None
+    return parsed
 
 
 def same(expected: Any, actual: Any) -> bool:

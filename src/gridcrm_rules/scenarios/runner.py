@@ -7,13 +7,14 @@ run; nothing is cached across runs or shared between callers.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
+from ..calendar import WorkingDayCalendar
 from ..engine import DEFAULT_PACKS, Engine
 from ..errors import GridcrmError, PackError
 from ..models import Decision
@@ -131,27 +132,44 @@ def check_decision(exp: Expectation, d: Decision) -> list[str]:
 
 @dataclass
 class ScenarioRunner:
-    """Runs scenarios; ``packs`` (default: the built-in set) unless a scenario names its own."""
+    """Runs scenarios on ``packs`` added to the built-in set, unless a scenario names its own.
+
+    ``packs`` are added to the default packs (each replacing the default it
+    provides or extends), as ``gridcrm-rules test --pack`` does; with
+    ``include_defaults=False`` exactly ``packs`` run (``--only``).  A scenario's
+    own ``packs:`` always means exactly those packs.
+    """
 
     packs: Sequence[str | Path] | None = None
-    engine_factory: Callable[[Sequence[str | Path], dict[str, Any]], Engine] | None = None
+    include_defaults: bool = True
+    calendar: WorkingDayCalendar | None = None
     _engines: dict[str, Engine] = field(default_factory=dict, repr=False)
 
     def engine_for(self, scenario: Scenario) -> Engine:
         """The engine a scenario runs on (built once per distinct packs and params)."""
         base = scenario.path.parent if scenario.path else Path()
         if scenario.packs is not None:
-            packs: list[str | Path] = [
+            own: list[str | Path] = [
                 str(base / p) if Path(p).suffix else p for p in scenario.packs
             ]
-        else:
-            packs = list(self.packs) if self.packs is not None else list(DEFAULT_PACKS)
-        key = _show([[str(p) for p in packs], scenario.pack_params])
+            return self._engine(own, scenario.pack_params, include_defaults=False)
+        return self.engine_for_packs(self.packs or DEFAULT_PACKS, scenario.pack_params)
+
+    def engine_for_packs(
+        self, packs: Sequence[str | Path], params: Mapping[str, Any]
+    ) -> Engine:
+        """The engine for the runner's own packs (``packs`` plus the defaults if included)."""
+        return self._engine(list(packs), params, include_defaults=self.include_defaults)
+
+    def _engine(
+        self, packs: list[str | Path], params: Mapping[str, Any], *, include_defaults: bool
+    ) -> Engine:
+        key = _show([[str(p) for p in packs], dict(params), include_defaults])
         if key not in self._engines:
-            factory = self.engine_factory or (
-                lambda ps, params: Engine.from_packs([str(p) for p in ps], params=params)
+            self._engines[key] = Engine.from_packs(
+                [str(p) for p in packs], params=params, include_defaults=include_defaults,
+                calendar=self.calendar,
             )
-            self._engines[key] = factory(packs, dict(scenario.pack_params))
         return self._engines[key]
 
     def run(self, scenario: Scenario) -> ScenarioResult:
@@ -187,7 +205,16 @@ class ScenarioRunner:
 
 
 def run_scenarios(
-    path: str | Path, *, packs: Iterable[str | Path] | None = None
+    path: str | Path,
+    *,
+    packs: Iterable[str | Path] | None = None,
+    include_defaults: bool = True,
 ) -> list[ScenarioResult]:
-    """Run the scenarios under ``path`` with ``packs`` (default: built-in packs)."""
-    return ScenarioRunner(packs=list(packs) if packs is not None else None).run_path(path)
+    """Run the scenarios under ``path`` with ``packs`` added to the built-in packs.
+
+    ``include_defaults=False`` runs exactly ``packs`` (see :class:`ScenarioRunner`).
+    """
+    runner = ScenarioRunner(
+        packs=list(packs) if packs is not None else None, include_defaults=include_defaults
+    )
+    return runner.run_path(path)
