@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 
 from .._time import local_date
 from ..engine import Engine
+from ..expr.numbers import engine_context
 from ..facts import FactProvider
 from ..functions import FUNCTIONS, EvalContext
 from ._catalog import CKEY, ROW, UTC
@@ -174,7 +175,12 @@ class Evaluator:
     code (fact functions, ``Engine.evaluate``, the decision compiler), take this lock."""
 
     def run(self, customers: pl.DataFrame, events: pl.DataFrame) -> ChunkResult:
-        """Decide one chunk (both frames carry ``__row``)."""
+        """Decide one chunk (both frames carry ``__row``), under the engine's decimal context
+        (chunks run in threads, each with its own context)."""
+        with engine_context():
+            return self._run(customers, events)
+
+    def _run(self, customers: pl.DataFrame, events: pl.DataFrame) -> ChunkResult:
         errors: list[ErrorRow] = []
         ci = validate_customers(customers)
         errors += ci.errors
@@ -192,9 +198,10 @@ class Evaluator:
                            ei.ids, frame, refused | set(ei.rejected))
         errors += lost
         decisions, tasks, more = self._decide(frame, ev, ci.models, ei.models)
-        if more:
-            errors += more
-            failed = _ids([str(e.customer_id) for e in more])
+        errors += more
+        refused_now = [e for e in more if e.source == "customers"]
+        if refused_now:
+            failed = _ids([str(e.customer_id) for e in refused_now])
             errors += _rejected_events(ev.filter(pl.col("customer_id").is_in(failed)),
                                        _NOT_DECIDED, "customer_rejected")
         return ChunkResult(decisions, tasks, error_frame(errors))
@@ -307,15 +314,29 @@ class Evaluator:
             pl.Series("events_after_as_of", _counts(cidx, ~before, n)),
             *self._flags(ev.get_column("type"), before, cidx, n),
         ])
-        work = self._compiled(work.schema).apply(work)
-        scalar_rows = work.select(self._must_be_scalar(work.columns)).to_series()
-        if not scalar_rows.any():
-            return self._columnar_table(work).sort("row"), pl.DataFrame(schema=TASKS_SCHEMA), []
-        table = self._columnar_table(work.filter(~scalar_rows))
+        try:
+            work = self._compiled(work.schema).apply(work)
+            scalar_rows = work.select(self._must_be_scalar(work.columns)).to_series()
+            if not scalar_rows.any():
+                table = self._columnar_table(work).sort("row")
+                return table, pl.DataFrame(schema=TASKS_SCHEMA), []
+            columnar = work.filter(~scalar_rows)
+            table = (self._columnar_table(columnar) if columnar.height
+                     else pl.DataFrame(schema=self.layout.schema))
+        except pl.exceptions.PolarsError as exc:  # e.g. a Decimal128 overflow: decide in Python
+            self._note(f"a chunk was decided per customer: the columnar backend failed ({exc})"
+                       .split("\n", 1)[0])
+            scalar_rows = pl.Series([True] * frame.height, dtype=pl.Boolean)
+            table = pl.DataFrame(schema=self.layout.schema)
         rows, tasks, errors = self._scalar(frame.filter(scalar_rows), work.filter(scalar_rows),
                                            runner, events_of)
         table = pl.concat([table, pl.DataFrame(rows, schema=self.layout.schema)]).sort("row")
         return table, pl.DataFrame(tasks, schema=TASKS_SCHEMA), errors
+
+    def _note(self, note: str) -> None:
+        with self.lock:
+            if note not in self.notes:
+                self.notes.append(note)
 
     def _compiled(self, schema: pl.Schema) -> CompiledColumnar:
         """The program's decisions compiled for frames of ``schema`` (once per schema)."""

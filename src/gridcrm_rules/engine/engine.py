@@ -16,7 +16,9 @@ from pydantic import BaseModel
 
 from .._time import local_date, to_aware
 from ..calendar import WorkingDayCalendar
+from ..errors import CalendarDataMissing, EvaluationError
 from ..expr import CONTEXT_KEY
+from ..expr.numbers import engine_context
 from ..facts import FactContext, FactRegistry, default_facts
 from ..functions import FUNCTIONS, EvalContext
 from ..models import (
@@ -29,6 +31,7 @@ from ..models import (
     GradeOverride,
     KeyAccountProfile,
     PackRef,
+    PartError,
     RuleHit,
     Task,
     Trace,
@@ -37,6 +40,7 @@ from ..models import (
 )
 from ..packs import PackRegistry, PackSpec, ResolvedPack
 from .build import CompiledDecision, CompiledRule, Program, build_program
+from .faults import dependency_failed, part_error, undetermined_task
 from .overrides import apply_overrides
 from .step import DecisionStep
 from .tasks import build_task
@@ -185,10 +189,20 @@ class Engine:
         """Decide everything the loaded packs decide for one customer at ``as_of``.
 
         Raises ``pydantic.ValidationError`` for invalid input (with the field
-        path), :class:`~gridcrm_rules.errors.EvaluationError` when a rule cannot
-        be evaluated, and :class:`~gridcrm_rules.errors.CalendarDataMissing`
-        when a deadline falls in a year without an official schedule.
+        path).  A part that cannot be decided -- a rule raising
+        :class:`~gridcrm_rules.errors.EvaluationError`, a deadline in a year
+        without an official schedule
+        (:class:`~gridcrm_rules.errors.CalendarDataMissing`) -- is reported in
+        ``Decision.errors`` and the rest of the decision stands (a task whose due
+        cannot be computed is ``undetermined``; docs/concepts.md).  Numbers are
+        computed under the engine's own decimal context, whatever the caller's.
         """
+        with engine_context():
+            return self._evaluate(customer, events, as_of)
+
+    def _evaluate(
+        self, customer: CustomerInput, events: Iterable[EventInput], as_of: date | datetime | str
+    ) -> Decision:
         cust = customer if isinstance(customer, Customer) else Customer.model_validate(customer)
         history = parse_events(events)
         instant = to_aware(as_of)
@@ -230,6 +244,7 @@ class Engine:
                 hits=tuple(run.hits),
                 notes=tuple(evaluation.notes),
             ),
+            errors=tuple(run.errors),
         )
 
     def evaluate_batch(
@@ -279,16 +294,39 @@ class _Run:
         self.credit: CreditResult | None = None
         self.key_account: KeyAccountProfile | None = None
         self.key_account_checks: tuple[str, ...] = ()
+        self.errors: list[PartError] = []
+        self.failed: set[str] = set()
+        """Decisions with a part that could not be decided (their readers are not decided)."""
 
     def decide(self, d: CompiledDecision, credit_facts: Mapping[str, Any]) -> None:
         if d.spec.over == "customer":
-            hits = self.fire(d, self.env, None)
-            self.collect(d, hits, None, credit_facts)
+            self.part(d, self.env, None, credit_facts)
             return
         triggers = (e for t in d.spec.event_types for e in self.by_type.get(t, ()))
         for event in sorted(triggers, key=lambda e: self.position[e.id]):
-            env = {**self.env, **_event_env(event)}
-            self.collect(d, self.fire(d, env, event.id), event, credit_facts)
+            self.part(d, {**self.env, **_event_env(event)}, event, credit_facts)
+
+    def part(
+        self, d: CompiledDecision, env: Mapping[str, Any], event: Event | None,
+        credit_facts: Mapping[str, Any],
+    ) -> None:
+        """Decide one part (the customer, or one trigger event); a fault stays in it."""
+        trigger = event.id if event is not None else None
+        failed = sorted(d.depends_on & self.failed)
+        if failed:
+            self.errors.append(dependency_failed(d, failed[0], trigger))
+            self.failed.add(d.name)
+            return
+        try:
+            self.collect(d, self.fire(d, env, trigger), event, credit_facts)
+        except (EvaluationError, CalendarDataMissing) as exc:
+            self.errors.append(part_error(exc, d, trigger))
+            if d.spec.emits == "task":
+                task = undetermined_task(d, exc, env, trigger)
+                if task is not None:
+                    self.tasks.append(task)
+            else:
+                self.failed.add(d.name)
 
     def fire(self, d: CompiledDecision, env: Mapping[str, Any], trigger: str | None) -> list[Hit]:
         matched = DecisionStep(d, day=self.day).matches(env)

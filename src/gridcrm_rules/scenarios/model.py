@@ -26,7 +26,11 @@ class Expectation(BaseModel):
     tasks_exact: bool = False
     key_account: dict[str, Any] | None = None
     outcomes: dict[str, dict[str, Any]] | None = None
+    errors: list[dict[str, Any]] | None = None
+    """The decision's part errors (``Decision.errors``), each matched by the fields it names;
+    a part error not listed here fails the scenario."""
     error: str | None = None
+    """The evaluation as a whole is refused (e.g. invalid input) with this text."""
 
 
 class Scenario(BaseModel):
