@@ -128,7 +128,8 @@ def _out_of_range(what: str, a: Any, b: Any = None) -> EvaluationError:
 
 
 def _within(result: int | Decimal, what: str, a: Any, b: Any = None) -> int | Decimal:
-    if abs(result) >= LIMIT:
+    magnitude = result.copy_abs() if isinstance(result, Decimal) else Decimal(abs(result))
+    if magnitude >= LIMIT:
         raise _out_of_range(what, a, b)
     return result
 

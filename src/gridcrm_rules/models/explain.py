@@ -6,7 +6,7 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .decision import Decision, RuleHit
+    from .decision import Decision, PartError, RuleHit
 
 __all__ = ["explain_html", "explain_text"]
 
@@ -57,7 +57,8 @@ def explain_text(d: Decision) -> str:
         for t in d.tasks:
             late = f", overdue by {t.overdue_by}" if t.overdue_by else ""
             lines.append(
-                f"  {t.kind} [{t.clause}] due {t.due.isoformat()} ({t.basis}) "
+                f"  {t.kind} [{t.clause}] due {t.due.isoformat() if t.due else None} "
+                f"({t.basis}) "
                 f"via {_fmt(t.channel)} by {_fmt(t.unit)}: {t.status}{late}"
             )
     if d.key_account is not None:
@@ -74,7 +75,19 @@ def explain_text(d: Decision) -> str:
     )
     lines.extend(f"  {_hit_line(h)}" for h in d.trace.hits)
     lines.extend(f"  note: {n}" for n in d.trace.notes)
+    if d.errors:
+        lines.append("Not decided:")
+        lines.extend(f"  {_error_line(e)}" for e in d.errors)
     return "\n".join(lines)
+
+
+def _error_line(e: PartError) -> str:
+    """One part that could not be decided, with what to do about it."""
+    where = ".".join(e.loc)
+    about = ", ".join(f"{k} {v}" for k, v in (("clause", e.clause), ("event",
+                      e.trigger_event_id), ("year", e.year)) if v is not None)
+    return (f"{where}: {e.msg} [{e.type}]" + (f" ({about})" if about else "")
+            + (f"; {e.hint}" if e.hint else ""))
 
 
 def _table(headers: list[str], rows: list[list[Any]]) -> str:
