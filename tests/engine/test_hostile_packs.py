@@ -30,7 +30,7 @@ _IDS = ("C0001", "C0002", "C0003", "C0010", "C0020", "C0030", "C0045", "C0060")
 CUSTOMERS = [c for c in SAMPLE.customers if c["id"] in _IDS] or list(SAMPLE.customers[:8])
 EVENTS = [dict(e) for e in SAMPLE.events if e["customer_id"] in {c["id"] for c in CUSTOMERS}]
 KNOWN_TYPES = {"missing_value", "number_out_of_range", "division_by_zero", "bad_argument",
-               "dependency_failed", "calendar_data_missing", "unique_violated",
+               "dependency_failed", "calendar_data_missing", "unique_violated", "invalid_output",
                "evaluation_error"}
 P = ir.Pos(0, 0)
 
@@ -356,3 +356,35 @@ def test_number_literal_limits_are_the_documented_ones() -> None:
            Decimal("Infinity"), Decimal("sNaN")]
     assert [numbers.literal_problem(v) for v in ok] == [None] * len(ok)
     assert all(numbers.literal_problem(v) for v in bad)
+
+
+def task_pack(outputs: dict[str, Any]) -> dict[str, Any]:
+    """A pack with one task decision over new installations."""
+    return {"name": "hostile_tasks", "version": "1", "requires": ["credit"],
+            "decisions": {"t": {"emits": "task", "over": "events",
+                                "event_types": ["installation_archived"], "hit_policy": "collect",
+                                "rules": [{"id": "T1", "when": "True", "outputs": {
+                                    "kind": "k", "basis": "calendar", **outputs}}]}}}
+
+
+@pytest.mark.parametrize(
+    "pack",
+    [
+        hostile_pack("arrears_amount >= 0", "= 'E' if arrears_amount >= 0 else 'A'"),
+        task_pack({"due": "= None if event.business == 'new' else as_of"}),
+        task_pack({"due": "= days_after(event.at, 1)", "kind": "= None"}),
+        task_pack({"due": "= days_after(event.at, 1)", "for_year": "= year_of(as_of) + 0.5"}),
+        {"name": "hostile_perks", "version": "1", "requires": ["credit"],
+         "decisions": {"e": {"emits": "entitlement", "hit_policy": "collect", "rules": [
+             {"id": "E1", "when": "True", "outputs": {"code": "= None", "level": "granted"}}]}}},
+    ],
+    ids=["grade-not-a-choice", "due-none", "kind-none", "for-year-fraction", "code-none"],
+)
+def test_outputs_breaking_their_declared_type_are_invalid_output(pack: dict[str, Any]) -> None:
+    """A formula giving None for a required output, or a text outside its choices, is an
+    ``invalid_output`` part error in both backends (not a pydantic/TypeError crash)."""
+    engine = gr.Engine.from_packs([pack], include_defaults=True)
+    scalar, batch = outcomes(engine, ALL_CUSTOMERS, ALL_EVENTS)
+    assert batch == scalar
+    kinds = {t for _, errors in scalar.values() for (_, t) in errors}
+    assert "invalid_output" in kinds

@@ -29,10 +29,11 @@ from typing import Any, Final
 import polars as pl
 
 from ..engine.build import CompiledDecision, CompiledRule, Program
+from ..engine.faults import declared_outputs, output_problem
 from ..expr import ir
 from ..expr.check import Binding
 from ..expr.functions import FunctionSpec
-from ..expr.types import Kind
+from ..expr.types import Kind, Type
 from ..functions import EvalContext
 from .columnar_expr import Col, NotColumnar, _and, _or, compile_columnar, literal, truthy
 from .result import ENTITLEMENT, encode_params
@@ -179,6 +180,7 @@ def _compile(
     risk: pl.Expr | None = None
     reached: pl.Expr | None = None
     first = d.spec.hit_policy == "first"
+    types = declared_outputs(d)
     missed: dict[str, bool] = {}  # first-hit: names fixed by the misses of earlier rules
     for rule in rules:
         node = _assume(rule.when_ir, missed) if missed else rule.when_ir
@@ -188,15 +190,29 @@ def _compile(
         cond = truthy(when)
         outputs = {name: _output(d, rule, name, frame, plan, known) for name, _ in rule.outputs}
         risk = _or(risk, when.risk if reached is None else _and(reached, when.risk))
-        for o in outputs.values():
+        for oname, o in outputs.items():
             guard = cond if reached is None else reached & cond
-            risk = _or(risk, _and(guard, o.risk))
+            risk = _or(risk, _and(guard, _or(o.risk, _breaks(o, types.get(oname)))))
         if first:
             reached = ~cond if reached is None else reached & ~cond
             missed = _merge(missed, _when_false(node, d.schema))
         conds.append(cond)
         outs.append(outputs)
     return conds, outs, risk
+
+
+def _breaks(o: Col, t: Type | None) -> pl.Expr | None:
+    """Where a computed output breaks its declared type (engine/faults.py output_problem):
+    the scalar engine reports ``invalid_output`` there."""
+    if t is None:
+        return None
+    if o.const:  # a formula that folded to a constant (``= None``)
+        return pl.lit(True) if output_problem(t, o.value) is not None else None
+    bad = o.expr.is_null() if not t.nullable and o.nullable else None
+    if t.choices is not None and o.kind == "str":
+        allowed = pl.lit(pl.Series(sorted(t.choices), dtype=pl.String)).implode()
+        bad = _or(bad, ~o.expr.is_in(allowed).fill_null(True))
+    return bad
 
 
 def _flag(name: str, schema: Mapping[str, Binding]) -> bool:

@@ -19,6 +19,7 @@ from ..calendar import WorkingDayCalendar
 from ..errors import CalendarDataMissing, EvaluationError
 from ..expr import CONTEXT_KEY
 from ..expr.numbers import engine_context
+from ..expr.types import Type
 from ..facts import FactContext, FactRegistry, default_facts
 from ..functions import FUNCTIONS, EvalContext
 from ..models import (
@@ -40,7 +41,13 @@ from ..models import (
 )
 from ..packs import PackRegistry, PackSpec, ResolvedPack
 from .build import CompiledDecision, CompiledRule, Program, build_program
-from .faults import dependency_failed, part_error, undetermined_task
+from .faults import (
+    check_outputs,
+    declared_outputs,
+    dependency_failed,
+    part_error,
+    undetermined_task,
+)
 from .overrides import apply_overrides
 from .step import DecisionStep
 from .tasks import build_task
@@ -296,6 +303,7 @@ class _Run:
         self.key_account_checks: tuple[str, ...] = ()
         self.errors: list[PartError] = []
         self.failed: set[str] = set()
+        self.types: dict[str, dict[str, Type]] = {}
         """Decisions with a part that could not be decided (their readers are not decided)."""
 
     def decide(self, d: CompiledDecision, credit_facts: Mapping[str, Any]) -> None:
@@ -318,7 +326,11 @@ class _Run:
             self.failed.add(d.name)
             return
         try:
-            self.collect(d, self.fire(d, env, trigger), event, credit_facts)
+            hits = self.fire(d, env, trigger)
+            if d.name not in self.types:
+                self.types[d.name] = declared_outputs(d)
+            check_outputs(d, self.types[d.name], hits)
+            self.collect(d, hits, event, credit_facts)
         except (EvaluationError, CalendarDataMissing) as exc:
             self.errors.append(part_error(exc, d, trigger))
             if d.spec.emits == "task":

@@ -22,10 +22,20 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from ..errors import CalendarDataMissing, EvaluationError
+from ..expr.types import Type
 from ..models import PartError, Task
-from .build import CompiledDecision, CompiledRule
+from .build import EMIT_OUTPUTS, CompiledDecision, CompiledRule
+from .names import output_type
 
-__all__ = ["Fault", "dependency_failed", "part_error", "undetermined_task"]
+__all__ = [
+    "Fault",
+    "check_outputs",
+    "declared_outputs",
+    "dependency_failed",
+    "output_problem",
+    "part_error",
+    "undetermined_task",
+]
 
 Fault = EvaluationError | CalendarDataMissing
 """What a decision part may raise; anything else is a bug, and propagates."""
@@ -35,6 +45,36 @@ _CALENDAR_HINT: Final = (
     "(WorkingDayCalendar.china(schedules=...) or with_schedule; docs/calendar.md), "
     "or opt into a named fallback (with_fallback)"
 )
+
+
+def declared_outputs(d: CompiledDecision) -> dict[str, Type]:
+    """The declared type of every output a rule of ``d`` may give (its own and its kind's)."""
+    own = {name: output_type(spec) for name, spec in d.spec.outputs.items()}
+    return {**own, **{name: t for name, (t, _) in EMIT_OUTPUTS[d.spec.emits].items()}}
+
+
+def output_problem(t: Type, value: Any) -> str | None:
+    """Why a computed output breaks its declared type (None where it may not be None, a text
+    outside its choices); None when it is fine.  The checker already fixed the kind."""
+    if value is None:
+        return None if t.nullable else "is None (missing value), which it may not be"
+    if t.choices is not None and value not in t.choices:
+        return f"is {value!r}, not one of {', '.join(sorted(t.choices))}"
+    return None
+
+
+def check_outputs(
+    d: CompiledDecision, types: Mapping[str, Type], hits: list[tuple[CompiledRule, dict[str, Any]]]
+) -> None:
+    """Raise ``invalid_output`` for the first computed output that breaks its declared type."""
+    for rule, outputs in hits:
+        for name, value in outputs.items():
+            t = types.get(name)
+            problem = output_problem(t, value) if t is not None else None
+            if problem is not None:
+                raise EvaluationError(f"output {name!r} {problem}", type="invalid_output",
+                                      loc=(d.pack.name, d.name, rule.id, name),
+                                      values={name: value})
 
 
 def _text(value: Any) -> str:
