@@ -95,3 +95,35 @@ def test_the_concepts_example_runs() -> None:
     section = text.split("## What happens when something fails", 1)[1]
     (block,) = re.findall(r"```python\n(.*?)```", section.split("\n## ", 1)[0], re.S)
     exec(compile(block, "concepts.md", "exec"), {})
+
+
+def test_a_failing_fact_function_costs_only_the_decisions_reading_it() -> None:
+    """A fact provider raising for one customer is a fact_error; the decisions reading its
+    fact are dependency_failed, the others stand; the batch reports the same parts."""
+    from gridcrm_rules.expr.types import BOOL
+    from gridcrm_rules.facts import default_facts
+    from gridcrm_rules.facts.registry import fact
+
+    @fact("fragile_flag", BOOL)
+    def fragile_flag(ctx: Any) -> bool:
+        if ctx.customer.id == "C4":
+            raise RuntimeError("broken plugin")
+        return False
+
+    pack = {"name": "uses_fragile", "version": "1", "requires": ["credit"],
+            "decisions": {"flagged": {"outputs": {"on": {"type": "bool"}}, "default": {"on": False},
+                                      "rules": [{"id": "F1", "when": "fragile_flag",
+                                                 "outputs": {"on": True}}]}}}
+    facts = default_facts().with_provider(fragile_flag)
+    engine = gr.Engine.from_packs([pack], facts=facts)
+    d = engine.evaluate(C4, [], as_of=AS_OF)
+    assert d.credit is not None
+    assert d.credit.grade == "A"
+    assert [(e.type, e.decision) for e in d.errors] == [
+        ("fact_error", "facts.fragile_flag"), ("dependency_failed", "flagged")]
+    assert "flagged" not in d.outcomes
+    assert engine.evaluate(C5, [], as_of=AS_OF).errors == ()
+    result = engine.evaluate_batch(pl.DataFrame([C4, C5]), None, as_of=AS_OF)
+    assert result.decisions.get_column("customer_id").to_list() == ["C4", "C5"]
+    assert result.errors.select("source", "customer_id", "type").rows() == [
+        ("decisions", "C4", "fact_error"), ("decisions", "C4", "dependency_failed")]

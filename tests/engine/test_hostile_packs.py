@@ -31,6 +31,7 @@ CUSTOMERS = [c for c in SAMPLE.customers if c["id"] in _IDS] or list(SAMPLE.cust
 EVENTS = [dict(e) for e in SAMPLE.events if e["customer_id"] in {c["id"] for c in CUSTOMERS}]
 KNOWN_TYPES = {"missing_value", "number_out_of_range", "division_by_zero", "bad_argument",
                "dependency_failed", "calendar_data_missing", "unique_violated", "invalid_output",
+               "fact_error",
                "evaluation_error"}
 P = ir.Pos(0, 0)
 

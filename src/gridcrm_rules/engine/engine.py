@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, Final
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from .._time import local_date, to_aware
 from ..calendar import WorkingDayCalendar
@@ -45,6 +45,8 @@ from .faults import (
     check_outputs,
     declared_outputs,
     dependency_failed,
+    fact_failed,
+    invalid_result,
     part_error,
     undetermined_task,
 )
@@ -226,12 +228,21 @@ class Engine:
         env.update(_customer_env(cust))
         env.update({"as_of": instant, "cutoff": cutoff, CONTEXT_KEY: evaluation})
         credit_facts: dict[str, Any] = {}
+        fact_errors: list[PartError] = []
+        missing: dict[str, str] = {}
         for provider in self._facts.providers_for(set(self._program.facts_read)):
-            values = provider.compute(ctx)
+            try:
+                values = provider.compute(ctx)
+            except Exception as exc:  # a fact function's fault costs the decisions reading it
+                fact_errors.append(fact_failed(provider.name, exc))
+                missing.update(dict.fromkeys(provider.provides, provider.name))
+                continue
             env.update(values)
             if provider.name == "credit":
                 credit_facts = dict(values)
         run = _Run(self, cust, tuple(known), instant, env)
+        run.errors += fact_errors
+        run.missing_facts = missing
         for decision in self._program.decisions:
             run.decide(decision, credit_facts)
         return Decision(
@@ -304,6 +315,8 @@ class _Run:
         self.errors: list[PartError] = []
         self.failed: set[str] = set()
         self.types: dict[str, dict[str, Type]] = {}
+        self.missing_facts: dict[str, str] = {}
+        """Facts whose provider failed (fact name -> provider name)."""
         """Decisions with a part that could not be decided (their readers are not decided)."""
 
     def decide(self, d: CompiledDecision, credit_facts: Mapping[str, Any]) -> None:
@@ -321,8 +334,11 @@ class _Run:
         """Decide one part (the customer, or one trigger event); a fault stays in it."""
         trigger = event.id if event is not None else None
         failed = sorted(d.depends_on & self.failed)
-        if failed:
-            self.errors.append(dependency_failed(d, failed[0], trigger))
+        lost = sorted({self.missing_facts[k] for r in d.rules for k in (*r.reads, *r.output_reads)
+                       if k in self.missing_facts}) if self.missing_facts else []
+        if failed or lost:
+            self.errors.append(dependency_failed(d, failed[0] if failed else f"facts.{lost[0]}",
+                                                 trigger))
             self.failed.add(d.name)
             return
         try:
@@ -330,7 +346,10 @@ class _Run:
             if d.name not in self.types:
                 self.types[d.name] = declared_outputs(d)
             check_outputs(d, self.types[d.name], hits)
-            self.collect(d, hits, event, credit_facts)
+            try:
+                self.collect(d, hits, event, credit_facts)
+            except ValidationError as invalid:  # an output the result model cannot hold
+                raise invalid_result(d, invalid) from None
         except (EvaluationError, CalendarDataMissing) as exc:
             self.errors.append(part_error(exc, d, trigger))
             if d.spec.emits == "task":

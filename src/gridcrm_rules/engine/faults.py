@@ -21,6 +21,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
+from pydantic import ValidationError
+
 from ..errors import CalendarDataMissing, EvaluationError
 from ..expr.types import Type
 from ..models import PartError, Task
@@ -32,6 +34,8 @@ __all__ = [
     "check_outputs",
     "declared_outputs",
     "dependency_failed",
+    "fact_failed",
+    "invalid_result",
     "output_problem",
     "part_error",
     "undetermined_task",
@@ -128,6 +132,27 @@ def dependency_failed(d: CompiledDecision, failed: str, trigger: str | None) -> 
         decision=d.name,
         trigger_event_id=trigger,
     )
+
+
+def fact_failed(provider: str, exc: Exception) -> PartError:
+    """A fact provider raised: its facts are missing for this customer."""
+    return PartError(
+        type="fact_error",
+        loc=("facts", provider),
+        msg=f"the facts of {provider!r} could not be computed: {type(exc).__name__}: {exc}",
+        decision=f"facts.{provider}",
+        hint="the decisions reading these facts are dependency_failed; check the fact "
+        "function and the customer's history",
+    )
+
+
+def invalid_result(d: CompiledDecision, exc: ValidationError) -> EvaluationError:
+    """An output the result model refuses (e.g. a fractional key-account tier)."""
+    first = exc.errors(include_url=False)[0]
+    where = ".".join(str(p) for p in first["loc"])
+    return EvaluationError(f"output {where!r} cannot be used: {first['msg']}",
+                           type="invalid_output", loc=(d.pack.name, d.name),
+                           values={where: first.get("input")})
 
 
 def _output(rule: CompiledRule, name: str, env: Mapping[str, Any]) -> Any:

@@ -149,8 +149,8 @@ class PartError(BaseModel):
     """Why one part of a decision could not be decided; the rest of the decision stands.
 
     ``type``: ``calendar_data_missing``, ``missing_value``, ``number_out_of_range``,
-    ``division_by_zero``, ``bad_argument``, ``unique_violated``,
-    ``dependency_failed`` or ``evaluation_error``.  ``loc`` runs pack -> decision
+    ``division_by_zero``, ``bad_argument``, ``invalid_output``, ``unique_violated``,
+    ``fact_error``, ``dependency_failed`` or ``evaluation_error``.  ``loc`` runs pack -> decision
     -> rule (as far as known); ``clause`` and ``trigger_event_id`` say which task
     or part it was; ``year`` is the year a working-day computation needed;
     ``values`` shows the offending values; ``hint`` says what to do.  See
