@@ -92,7 +92,7 @@ class Engine:
     afterwards (``with_params`` returns a new engine).
     """
 
-    __slots__ = ("_calendar", "_facts", "_program", "_resolved")
+    __slots__ = ("_calendar", "_facts", "_outputs", "_program", "_resolved")
 
     def __init__(
         self,
@@ -106,6 +106,9 @@ class Engine:
         self._facts = facts if facts is not None else default_facts()
         self._calendar = calendar if calendar is not None else WorkingDayCalendar.china()
         self._program: Program = build_program(self._resolved, self._facts, FUNCTIONS, params)
+        self._outputs: dict[str, dict[str, Type]] = {
+            d.name: declared_outputs(d) for d in self._program.decisions}
+        """Each decision's declared output types (checked on every hit, engine/faults.py)."""
 
     # -- construction -------------------------------------------------------------
     @classmethod
@@ -314,7 +317,6 @@ class _Run:
         self.key_account_checks: tuple[str, ...] = ()
         self.errors: list[PartError] = []
         self.failed: set[str] = set()
-        self.types: dict[str, dict[str, Type]] = {}
         self.missing_facts: dict[str, str] = {}
         """Facts whose provider failed (fact name -> provider name)."""
         """Decisions with a part that could not be decided (their readers are not decided)."""
@@ -343,9 +345,7 @@ class _Run:
             return
         try:
             hits = self.fire(d, env, trigger)
-            if d.name not in self.types:
-                self.types[d.name] = declared_outputs(d)
-            check_outputs(d, self.types[d.name], hits)
+            check_outputs(d, self.engine._outputs[d.name], hits)
             try:
                 self.collect(d, hits, event, credit_facts)
             except ValidationError as invalid:  # an output the result model cannot hold
