@@ -389,3 +389,23 @@ def test_outputs_breaking_their_declared_type_are_invalid_output(pack: dict[str,
     assert batch == scalar
     kinds = {t for _, errors in scalar.values() for (_, t) in errors}
     assert "invalid_output" in kinds
+
+
+def test_a_custom_task_running_into_an_uncovered_year_does_not_crash_the_batch() -> None:
+    """A customer-level task whose constant deadline lies in 2027 is undetermined for every
+    customer, in both backends; the grades and entitlements stand (issue 18's second
+    ColumnNotFoundError)."""
+    pack = {"name": "far_task", "version": "1", "requires": ["credit"],
+            "decisions": {"yearly": {"emits": "task", "over": "customer", "rules": [
+                {"id": "Y1", "when": "True", "outputs": {
+                    "kind": "yearly_review", "basis": "working_days", "completed_by": None,
+                    "due": "= working_days_after(as_of, 300)"}}]}}}
+    engine = gr.Engine.from_packs([pack], include_defaults=True)
+    scalar, batch = outcomes(engine)
+    assert batch == scalar
+    assert all(errors == Counter({("far_task.yearly.Y1", "calendar_data_missing"): 1})
+               for _, errors in scalar.values())
+    assert all(grade is not None for grade, _ in scalar.values())
+    result = engine.evaluate_batch(CUSTOMERS, EVENTS, as_of=SAMPLE.as_of)
+    assert set(result.tasks.filter(pl.col("kind") == "yearly_review")
+               .get_column("status")) == {"undetermined"}
