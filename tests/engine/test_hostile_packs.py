@@ -254,6 +254,8 @@ def test_non_finite_and_out_of_limit_parameters_are_refused(default: Any) -> Non
         ("min(customer.transformer_kva, 3) > 5", "missing_value"),
         ("max(customer.transformer_kva, 3) > 5", "missing_value"),
         ("round_money(customer.transformer_kva) > 5", "missing_value"),
+        ("year_of(customer.connected_on) > 2020", "missing_value"),
+        ("days_after(customer.connected_on, 3) > as_of", "missing_value"),
         ("customer.transformer_kva * 2 > 5", "missing_value"),
         ("arrears_amount * 100000000000000000 > 5", "number_out_of_range"),
         ("100000000000000000 * 100000000000000000 > arrears_amount", "number_out_of_range"),
