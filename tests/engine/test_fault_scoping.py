@@ -127,3 +127,28 @@ def test_a_failing_fact_function_costs_only_the_decisions_reading_it() -> None:
     assert result.decisions.get_column("customer_id").to_list() == ["C4", "C5"]
     assert result.errors.select("source", "customer_id", "type").rows() == [
         ("decisions", "C4", "fact_error"), ("decisions", "C4", "dependency_failed")]
+
+
+def test_in_a_collect_task_table_only_the_failing_rule_is_undetermined() -> None:
+    """Two tasks from one event: the one due in 2027 is undetermined, the hour-based one
+    stands (with its trace hit); batch and scalar agree."""
+    pack = {"name": "two_tasks", "version": "1", "requires": ["credit"],
+            "decisions": {"pair": {"emits": "task", "over": "events",
+                                   "event_types": ["installation_archived"],
+                                   "hit_policy": "collect", "rules": [
+                {"id": "WD", "when": "True", "outputs": {
+                    "kind": "wd", "basis": "working_days",
+                    "due": "= working_days_after(event.at, 7)"}},
+                {"id": "H", "when": "True", "outputs": {
+                    "kind": "h", "basis": "hours", "due": "= hours_after(event.at, 24)"}}]}}}
+    engine = gr.Engine.from_packs([pack])
+    d = engine.evaluate(C4, [NEW_2026_12_28], as_of=AS_OF)
+    assert [(t.kind, t.status) for t in d.tasks] == [("wd", "undetermined"), ("h", "open")]
+    assert [(e.type, e.loc) for e in d.errors] == [
+        ("calendar_data_missing", ("two_tasks", "pair", "WD"))]
+    assert [h.rule_id for h in d.trace.hits if h.decision == "pair"] == ["H"]
+    result = engine.evaluate_batch([C4], [{"customer_id": "C4", **NEW_2026_12_28}], as_of=AS_OF)
+    assert sorted(result.tasks.select("kind", "status").rows()) == [("h", "open"),
+                                                                    ("wd", "undetermined")]
+    assert result.errors.select("loc", "type").rows() == [("two_tasks.pair.WD",
+                                                           "calendar_data_missing")]

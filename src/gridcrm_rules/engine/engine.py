@@ -343,6 +343,7 @@ class _Run:
                                                  trigger))
             self.failed.add(d.name)
             return
+        hits_before, tasks_before = len(self.hits), len(self.tasks)
         try:
             hits = self.fire(d, env, trigger)
             check_outputs(d, self.engine._outputs[d.name], hits)
@@ -351,29 +352,69 @@ class _Run:
             except ValidationError as invalid:  # an output the result model cannot hold
                 raise invalid_result(d, invalid) from None
         except (EvaluationError, CalendarDataMissing) as exc:
-            self.errors.append(part_error(exc, d, trigger))
-            if d.spec.emits == "task":
-                task = undetermined_task(d, exc, env, trigger)
-                if task is not None:
-                    self.tasks.append(task)
+            del self.hits[hits_before:], self.tasks[tasks_before:]  # nothing of a failed part
+            if d.spec.emits == "task" and d.spec.hit_policy == "collect":
+                self.rule_by_rule(d, env, event, credit_facts)  # the other tasks stand
+            elif d.spec.emits == "task":
+                self.undetermined(d, exc, env, trigger)
             else:
+                self.errors.append(part_error(exc, d, trigger))
                 self.failed.add(d.name)
+
+    def undetermined(
+        self, d: CompiledDecision, exc: EvaluationError | CalendarDataMissing,
+        env: Mapping[str, Any], trigger: str | None,
+    ) -> None:
+        """Record a task rule's fault: its error, and the task as ``undetermined``."""
+        self.errors.append(part_error(exc, d, trigger))
+        task = undetermined_task(d, exc, env, trigger)
+        if task is not None:
+            self.tasks.append(task)
+
+    def rule_by_rule(
+        self, d: CompiledDecision, env: Mapping[str, Any], event: Event | None,
+        credit_facts: Mapping[str, Any],
+    ) -> None:
+        """A ``collect`` task table that failed, again one rule at a time: every task whose
+        rule can be decided stands; each failing rule gives its own undetermined task."""
+        trigger = event.id if event is not None else None
+        for rule in d.rules:
+            if not rule.active_on(self.day):
+                continue
+            try:
+                try:
+                    if not rule.when(env):
+                        continue
+                    outputs = {name: fn(env) for name, fn in rule.outputs}
+                except (EvaluationError, CalendarDataMissing) as raw:
+                    raise raw.located((d.pack.name, d.name, rule.id)) from None
+                check_outputs(d, self.engine._outputs[d.name], [(rule, outputs)])
+                self.record_hit(d, rule, outputs, env, trigger)
+                self.collect(d, [(rule, outputs)], event, credit_facts)
+            except (EvaluationError, CalendarDataMissing) as exc:
+                self.undetermined(d, exc, env, trigger)
 
     def fire(self, d: CompiledDecision, env: Mapping[str, Any], trigger: str | None) -> list[Hit]:
         matched = DecisionStep(d, day=self.day).matches(env)
         for rule, outputs in matched:
-            self.hits.append(
-                RuleHit(
-                    pack=d.pack.name,
-                    decision=d.name,
-                    rule_id=rule.id,
-                    source=rule.source,
-                    reads={k: env[k] for k in rule.reads},
-                    outputs=outputs,
-                    trigger_event_id=trigger,
-                )
-            )
+            self.record_hit(d, rule, outputs, env, trigger)
         return matched
+
+    def record_hit(
+        self, d: CompiledDecision, rule: CompiledRule, outputs: dict[str, Any],
+        env: Mapping[str, Any], trigger: str | None,
+    ) -> None:
+        self.hits.append(
+            RuleHit(
+                pack=d.pack.name,
+                decision=d.name,
+                rule_id=rule.id,
+                source=rule.source,
+                reads={k: env[k] for k in rule.reads},
+                outputs=outputs,
+                trigger_event_id=trigger,
+            )
+        )
 
     def collect(
         self,
