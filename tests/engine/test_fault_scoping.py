@@ -152,3 +152,34 @@ def test_in_a_collect_task_table_only_the_failing_rule_is_undetermined() -> None
                                                                     ("wd", "undetermined")]
     assert result.errors.select("loc", "type").rows() == [("two_tasks.pair.WD",
                                                            "calendar_data_missing")]
+
+
+def test_a_value_decision_failing_late_leaves_no_half_outcome() -> None:
+    """key_account with a fractional tier (the profile model refuses it) is invalid_output:
+    no outcome and no profile, and the grade stands."""
+    pack = {"name": "odd_tier", "version": "1", "extends": "key_accounts",
+            "decisions": {"key_account": {"rules": [
+                {"id": "KA-PROFILE", "when": "True", "outputs": {"tier": "= 1.5 * 1"}}]}}}
+    engine = gr.Engine.from_packs([pack], include_defaults=True)
+    d = engine.evaluate(C4, [], as_of=AS_OF)
+    assert d.credit is not None
+    assert [(e.decision, e.type) for e in d.errors] == [("key_account", "invalid_output")]
+    assert "key_account" not in d.outcomes
+    assert d.key_account is None
+
+
+def test_a_fractional_tier_is_invalid_output_in_both_backends() -> None:
+    """A key-account rule giving every output but a fractional tier: scalar refuses it, and
+    the batch routes the row to the scalar engine instead of writing 1.5."""
+    pack = {"name": "odd_tier2", "version": "1", "extends": "key_accounts",
+            "decisions": {"key_account": {"rules": [
+                {"id": "KA-PROFILE", "when": "True", "outputs": {
+                    "general": False, "important": False, "important_category": None,
+                    "type": None, "route": "customer_service_center",
+                    "tier": "= customer.supply_voltage_kv * 1"}}]}}}
+    engine = gr.Engine.from_packs([pack], include_defaults=True)
+    d = engine.evaluate(C4, [], as_of=AS_OF)
+    assert [(e.decision, e.type) for e in d.errors] == [("key_account", "invalid_output")]
+    result = engine.evaluate_batch([C4, {**C5, "supply_voltage_kv": "10"}], None, as_of=AS_OF)
+    assert result.errors.select("customer_id", "type").rows() == [("C4", "invalid_output")]
+    assert result.decisions.select("customer_id", "key_account_tier").rows()[1][0] == "C5"

@@ -29,11 +29,11 @@ from typing import Any, Final
 import polars as pl
 
 from ..engine.build import CompiledDecision, CompiledRule, Program
-from ..engine.faults import declared_outputs, output_problem
+from ..engine.faults import OutputType, declared_outputs, output_problem
 from ..expr import ir
 from ..expr.check import Binding
 from ..expr.functions import FunctionSpec
-from ..expr.types import Kind, Type
+from ..expr.types import Kind
 from ..functions import EvalContext
 from .columnar_expr import Col, NotColumnar, _and, _or, compile_columnar, literal, truthy
 from .result import ENTITLEMENT, encode_params
@@ -127,13 +127,17 @@ def compile_decisions(schema: pl.Schema, plan: ColumnarPlan) -> CompiledColumnar
         if d.spec.emits == "task":
             scalar = _or(scalar, pl.any_horizontal(conds or [pl.lit(False)]))
             continue
-        if d.spec.emits == "entitlement":
-            grade = pl.col("credit.grade") if credit_seen else pl.lit(None, pl.String)
-            entitlements.append(_entitlements(rules, conds, outs, grade, policy))
-            continue
+        try:
+            if d.spec.emits == "entitlement":
+                grade = pl.col("credit.grade") if credit_seen else pl.lit(None, pl.String)
+                entitlements.append(_entitlements(rules, conds, outs, grade, policy))
+                continue
+            values = _values(d, rules, conds, outs, policy)
+        except NotColumnar as exc:
+            note = f"decision {d.name!r} is decided per customer: {exc}"
+            return CompiledColumnar(((pl.lit(True).alias(SCALAR),),), (note,))
         if policy != "collect":
             add(_rule_index(d, conds))
-        values = _values(d, rules, conds, outs, policy)
         if d.name == "credit":  # no override on a columnar row: computed == effective
             credit_seen = True
             add(*values)  # the copy below shares the grade's buffers (no second gather)
@@ -201,17 +205,20 @@ def _compile(
     return conds, outs, risk
 
 
-def _breaks(o: Col, t: Type | None) -> pl.Expr | None:
+def _breaks(o: Col, t: OutputType | None) -> pl.Expr | None:
     """Where a computed output breaks its declared type (engine/faults.py output_problem):
     the scalar engine reports ``invalid_output`` there."""
     if t is None:
         return None
     if o.const:  # a formula that folded to a constant (``= None``)
         return pl.lit(True) if output_problem(t, o.value) is not None else None
-    bad = o.expr.is_null() if not t.nullable and o.nullable else None
-    if t.choices is not None and o.kind == "str":
-        allowed = pl.lit(pl.Series(sorted(t.choices), dtype=pl.String)).implode()
+    bad = o.expr.is_null() if not t.type.nullable and o.nullable else None
+    if t.type.choices is not None and o.kind == "str":
+        allowed = pl.lit(pl.Series(sorted(t.type.choices), dtype=pl.String)).implode()
         bad = _or(bad, ~o.expr.is_in(allowed).fill_null(True))
+    if t.whole and o.kind == "num" and o.scale:
+        value = o.expr.cast(pl.Decimal(38, o.scale))
+        bad = _or(bad, (value.round(0, mode="half_to_even") != value).fill_null(False))
     return bad
 
 

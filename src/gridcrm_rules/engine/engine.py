@@ -19,7 +19,6 @@ from ..calendar import WorkingDayCalendar
 from ..errors import CalendarDataMissing, EvaluationError
 from ..expr import CONTEXT_KEY
 from ..expr.numbers import engine_context
-from ..expr.types import Type
 from ..facts import FactContext, FactRegistry, default_facts
 from ..functions import FUNCTIONS, EvalContext
 from ..models import (
@@ -42,6 +41,7 @@ from ..models import (
 from ..packs import PackRegistry, PackSpec, ResolvedPack
 from .build import CompiledDecision, CompiledRule, Program, build_program
 from .faults import (
+    OutputType,
     check_outputs,
     declared_outputs,
     dependency_failed,
@@ -106,7 +106,7 @@ class Engine:
         self._facts = facts if facts is not None else default_facts()
         self._calendar = calendar if calendar is not None else WorkingDayCalendar.china()
         self._program: Program = build_program(self._resolved, self._facts, FUNCTIONS, params)
-        self._outputs: dict[str, dict[str, Type]] = {
+        self._outputs: dict[str, dict[str, OutputType]] = {
             d.name: declared_outputs(d) for d in self._program.decisions}
         """Each decision's declared output types (checked on every hit, engine/faults.py)."""
 
@@ -317,9 +317,9 @@ class _Run:
         self.key_account_checks: tuple[str, ...] = ()
         self.errors: list[PartError] = []
         self.failed: set[str] = set()
+        """Decisions with a part that could not be decided (their readers are not decided)."""
         self.missing_facts: dict[str, str] = {}
         """Facts whose provider failed (fact name -> provider name)."""
-        """Decisions with a part that could not be decided (their readers are not decided)."""
 
     def decide(self, d: CompiledDecision, credit_facts: Mapping[str, Any]) -> None:
         if d.spec.over == "customer":
@@ -360,6 +360,17 @@ class _Run:
             else:
                 self.errors.append(part_error(exc, d, trigger))
                 self.failed.add(d.name)
+                self.forget(d)
+
+    def forget(self, d: CompiledDecision) -> None:
+        """Drop whatever a failed value decision had already given (no half outcome)."""
+        self.outcomes.pop(d.name, None)
+        for key in [k for k in self.env if k.startswith(f"{d.name}.")]:
+            del self.env[key]
+        if d.name == "credit":
+            self.credit = None
+        elif d.name == "key_account":
+            self.key_account = None
 
     def undetermined(
         self, d: CompiledDecision, exc: EvaluationError | CalendarDataMissing,

@@ -19,6 +19,8 @@ docs/concepts.md "What happens when something fails" is the user's account.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Final
 
 from pydantic import ValidationError
@@ -30,7 +32,9 @@ from .build import EMIT_OUTPUTS, CompiledDecision, CompiledRule
 from .names import output_type
 
 __all__ = [
+    "WHOLE_OUTPUTS",
     "Fault",
+    "OutputType",
     "check_outputs",
     "declared_outputs",
     "dependency_failed",
@@ -51,24 +55,41 @@ _CALENDAR_HINT: Final = (
 )
 
 
-def declared_outputs(d: CompiledDecision) -> dict[str, Type]:
+WHOLE_OUTPUTS: Final = frozenset({("key_account", "tier")})
+"""Number outputs the result models hold as whole numbers (``KeyAccountProfile.tier``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class OutputType:
+    """What a computed output must be: its declared type, and whether a whole number."""
+
+    type: Type
+    whole: bool = False
+
+
+def declared_outputs(d: CompiledDecision) -> dict[str, OutputType]:
     """The declared type of every output a rule of ``d`` may give (its own and its kind's)."""
     own = {name: output_type(spec) for name, spec in d.spec.outputs.items()}
-    return {**own, **{name: t for name, (t, _) in EMIT_OUTPUTS[d.spec.emits].items()}}
+    types = {**own, **{name: t for name, (t, _) in EMIT_OUTPUTS[d.spec.emits].items()}}
+    return {name: OutputType(t, (d.name, name) in WHOLE_OUTPUTS) for name, t in types.items()}
 
 
-def output_problem(t: Type, value: Any) -> str | None:
+def output_problem(t: OutputType, value: Any) -> str | None:
     """Why a computed output breaks its declared type (None where it may not be None, a text
-    outside its choices); None when it is fine.  The checker already fixed the kind."""
+    outside its choices, a fraction where a whole number is held); None when it is fine.
+    The checker already fixed the kind."""
     if value is None:
-        return None if t.nullable else "is None (missing value), which it may not be"
-    if t.choices is not None and value not in t.choices:
-        return f"is {value!r}, not one of {', '.join(sorted(t.choices))}"
+        return None if t.type.nullable else "is None (missing value), which it may not be"
+    if t.type.choices is not None and value not in t.type.choices:
+        return f"is {value!r}, not one of {', '.join(sorted(t.type.choices))}"
+    if t.whole and isinstance(value, Decimal) and value != value.to_integral_value():
+        return f"is {value}, not a whole number"
     return None
 
 
 def check_outputs(
-    d: CompiledDecision, types: Mapping[str, Type], hits: list[tuple[CompiledRule, dict[str, Any]]]
+    d: CompiledDecision, types: Mapping[str, OutputType],
+    hits: list[tuple[CompiledRule, dict[str, Any]]],
 ) -> None:
     """Raise ``invalid_output`` for the first computed output that breaks its declared type."""
     for rule, outputs in hits:
