@@ -411,3 +411,16 @@ def test_a_custom_task_running_into_an_uncovered_year_does_not_crash_the_batch()
     result = engine.evaluate_batch(CUSTOMERS, EVENTS, as_of=SAMPLE.as_of)
     assert set(result.tasks.filter(pl.col("kind") == "yearly_review")
                .get_column("status")) == {"undetermined"}
+
+
+def test_a_rule_leaving_an_output_unset_is_decided_per_customer_not_a_crash() -> None:
+    """A replaced key-account rule that gives only some outputs (no default for the others):
+    the batch leaves that decision to the scalar engine (a note says so) and agrees."""
+    pack = {"name": "partial_ka", "version": "1", "extends": "key_accounts",
+            "decisions": {"key_account": {"rules": [
+                {"id": "KA-PROFILE", "when": "True", "outputs": {"tier": "= 1 + 1"}}]}}}
+    engine = gr.Engine.from_packs([pack], include_defaults=True)
+    scalar, batch = outcomes(engine)
+    assert batch == scalar
+    result = engine.evaluate_batch(CUSTOMERS, EVENTS, as_of=SAMPLE.as_of)
+    assert any("leaves key_account" in n for n in result.notes)
