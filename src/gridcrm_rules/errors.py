@@ -96,25 +96,58 @@ class PackNotFound(GridcrmError, LookupError):
 
 
 class EvaluationError(GridcrmError):
-    """A rule could not be evaluated for this input (e.g. arithmetic on a missing value)."""
+    """A rule could not be evaluated for this input (e.g. arithmetic on a missing value).
 
-    def __init__(self, msg: str, *, loc: tuple[str | int, ...] = ()) -> None:
+    ``type`` names the kind of fault (``missing_value``, ``number_out_of_range``,
+    ``division_by_zero``, ``bad_argument``, ``evaluation_error``...), ``loc`` where
+    it happened (pack -> decision -> rule [-> field]), ``msg`` what went wrong and
+    ``values`` the offending values.
+    """
+
+    def __init__(
+        self,
+        msg: str,
+        *,
+        loc: tuple[str | int, ...] = (),
+        type: str = "evaluation_error",
+        values: dict[str, Any] | None = None,
+    ) -> None:
+        self.msg = msg
         self.loc = loc
+        self.type = type
+        self.values: dict[str, Any] = dict(values or {})
         where = " -> ".join(str(p) for p in loc)
         super().__init__(f"{where}: {msg}" if where else msg)
+
+    def located(self, loc: tuple[str | int, ...]) -> EvaluationError:
+        """The same error at ``loc`` (the engine adds pack -> decision -> rule)."""
+        return EvaluationError(self.msg, loc=loc, type=self.type, values=self.values)
+
+    def record(self) -> ErrorRecord:
+        """This error as an :class:`ErrorRecord` (``input``: the offending values)."""
+        return ErrorRecord(self.type, self.loc, self.msg, self.values or None)
 
 
 class CalendarDataMissing(GridcrmError, LookupError):
     """A working-day computation needs a year whose official schedule is not known."""
 
-    def __init__(self, year: int, covered: tuple[int, int] | None = None) -> None:
+    def __init__(
+        self, year: int, covered: tuple[int, int] | None = None, *,
+        loc: tuple[str | int, ...] = (),
+    ) -> None:
         self.year = year
         self.covered = covered
+        self.loc = loc
+        """Where it was needed (pack -> decision -> rule), when raised by a rule."""
         span = f" (known: {covered[0]}-{covered[1]})" if covered else ""
         super().__init__(
             f"no official working-day schedule for {year}{span}; add the State Council "
             "notice as a schedule file (see docs/calendar.md) or opt into a named fallback"
         )
+
+    def located(self, loc: tuple[str | int, ...]) -> CalendarDataMissing:
+        """The same error, raised by the rule at ``loc``."""
+        return CalendarDataMissing(self.year, self.covered, loc=loc)
 
 
 class MissingExtra(GridcrmError, ImportError):

@@ -30,7 +30,7 @@ from .calendar.deadlines import (
     start_of_month,
     start_of_year,
 )
-from .expr.functions import BASE_FUNCTIONS, FunctionSpec
+from .expr.functions import BASE_FUNCTIONS, Domain, FunctionSpec, guarded
 from .expr.types import DATETIME, NUMBER, Kind
 
 __all__ = ["FUNCTIONS", "EvalContext"]
@@ -58,27 +58,19 @@ class EvalContext:
 
 
 def _working_days_after(ctx: EvalContext, t: date | datetime, n: int | Decimal) -> datetime:
-    if int(n) != n:
-        raise ValueError(f"working_days_after: n must be a whole number, got {n}")
     return ctx.calendar.working_days_after(t, int(n), on_fallback=ctx.fallback_used)
 
 
 def _months_after(t: date | datetime, n: int | Decimal) -> datetime:
-    if int(n) != n:
-        raise ValueError(f"months_after: n must be a whole number, got {n}")
     return months_after(t, int(n))
 
 
 def _days_after(t: date | datetime, n: int | Decimal) -> datetime:
-    if int(n) != n:
-        raise ValueError(f"days_after: n must be a whole number, got {n}")
     return days_after(t, int(n))
 
 
-def _clock(hour: int | Decimal, what: str) -> time:
+def _clock(hour: int | Decimal) -> time:
     """A wall-clock time from hours after midnight (22 -> 22:00, 7.5 -> 07:30)."""
-    if not 0 <= hour < 24:
-        raise ValueError(f"next_daytime: {what} must be an hour in [0, 24), got {hour}")
     minutes = int((Decimal(hour) * 60).to_integral_value())
     return time(minutes // 60, minutes % 60)
 
@@ -86,7 +78,7 @@ def _clock(hour: int | Decimal, what: str) -> time:
 def _next_daytime(
     t: date | datetime, night_start: int | Decimal, night_end: int | Decimal
 ) -> datetime:
-    return next_daytime(t, _clock(night_start, "night_start"), _clock(night_end, "night_end"))
+    return next_daytime(t, _clock(night_start), _clock(night_end))
 
 
 def _year_of(t: date | datetime) -> int:
@@ -96,18 +88,33 @@ def _year_of(t: date | datetime) -> int:
 _T = frozenset({Kind.DATETIME, Kind.DATE})
 _N = frozenset({Kind.NUMBER})
 
+WORKING_DAYS: Final = Domain(whole=True, low=1, high=1000)
+"""``working_days_after``'s count: 1 to 1000 working days (about four years)."""
+DAYS: Final = Domain(whole=True, low=-36_600, high=36_600)
+"""``days_after``'s count: whole days within a hundred years either way."""
+MONTHS: Final = Domain(whole=True, low=-1_200, high=1_200)
+"""``months_after``'s count: whole months within a hundred years either way."""
+HOURS: Final = Domain(low=-876_000, high=876_000)
+"""``hours_after``'s amount: hours within a hundred years either way."""
+MINUTES: Final = Domain(low=-52_560_000, high=52_560_000)
+"""``minutes_after``'s amount: minutes within a hundred years either way."""
+CLOCK: Final = Domain(low=0, below=24)
+"""``next_daytime``'s night bounds: hours after midnight in [0, 24)."""
+
 
 def _deadline(
-    name: str, params: tuple[frozenset[Kind], ...], impl: object, doc: str, *, ctx: bool = False
+    name: str, params: tuple[frozenset[Kind], ...], impl: object, doc: str, *, ctx: bool = False,
+    domains: tuple[Domain | None, ...] = (),
 ) -> FunctionSpec:
-    return FunctionSpec(name, params, DATETIME, impl, doc, needs_context=ctx)  # type: ignore[arg-type]
+    return FunctionSpec(name, params, DATETIME, impl, doc, needs_context=ctx,  # type: ignore[arg-type]
+                        domains=domains)
 
 
 FUNCTIONS: Final = MappingProxyType(
     {
         **BASE_FUNCTIONS,
         **{
-            f.name: f
+            f.name: guarded(f)
             for f in (
                 _deadline(
                     "working_days_after",
@@ -115,12 +122,17 @@ FUNCTIONS: Final = MappingProxyType(
                     _working_days_after,
                     "23:59:59 of the n-th working day after t (t's day does not count).",
                     ctx=True,
+                    domains=(None, WORKING_DAYS),
                 ),
-                _deadline("hours_after", (_T, _N), hours_after, "t + h hours, calendar time."),
-                _deadline("minutes_after", (_T, _N), minutes_after, "t + m minutes."),
-                _deadline("days_after", (_T, _N), _days_after, "t + n calendar days."),
+                _deadline("hours_after", (_T, _N), hours_after, "t + h hours, calendar time.",
+                          domains=(None, HOURS)),
+                _deadline("minutes_after", (_T, _N), minutes_after, "t + m minutes.",
+                          domains=(None, MINUTES)),
+                _deadline("days_after", (_T, _N), _days_after, "t + n calendar days.",
+                          domains=(None, DAYS)),
                 _deadline(
-                    "months_after", (_T, _N), _months_after, "t + n months, month-end clamped."
+                    "months_after", (_T, _N), _months_after, "t + n months, month-end clamped.",
+                    domains=(None, MONTHS),
                 ),
                 _deadline(
                     "end_of_month", (_T,), end_of_month, "23:59:59 of the last day of t's month."
@@ -130,6 +142,7 @@ FUNCTIONS: Final = MappingProxyType(
                     (_T, _N, _N),
                     _next_daytime,
                     "t, or the end of the night [start, end) it falls in (hours, e.g. 22, 8).",
+                    domains=(None, CLOCK, CLOCK),
                 ),
                 _deadline("end_of_day", (_T,), end_of_day, "23:59:59 of t's day."),
                 _deadline(

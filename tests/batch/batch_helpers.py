@@ -14,7 +14,7 @@ from gridcrm_rules.batch.evaluate import evaluator_for
 from gridcrm_rules.batch.result import decision_row
 from gridcrm_rules.batch.scalar import ScalarRunner
 
-__all__ = ["History", "assert_equivalent", "reference", "tables"]
+__all__ = ["History", "assert_equivalent", "reference", "reference_parts", "tables"]
 
 History = tuple[dict[str, Any], list[dict[str, Any]]]
 HOW = ("path", "facts_backend")
@@ -28,6 +28,27 @@ def tables(histories: Sequence[History]) -> tuple[pl.DataFrame, pl.DataFrame]:
         return customers, pl.DataFrame(schema={"customer_id": pl.String, "type": pl.String,
                                                "id": pl.String})
     return customers, pl.DataFrame(rows, infer_schema_length=None)
+
+
+Part = tuple[str, str, str]
+"""(customer id, pack.decision.rule, error type) of a part that could not be decided."""
+
+
+def reference_parts(
+    engine: Engine, histories: Sequence[History], as_of: datetime | str
+) -> tuple[list[Part], list[tuple[str, str, str | None]]]:
+    """(part errors, undetermined tasks as (customer, clause, trigger)) from ``evaluate``."""
+    parts: list[Part] = []
+    undetermined: list[tuple[str, str, str | None]] = []
+    for customer, events in histories:
+        try:
+            d = engine.evaluate(customer, events, as_of=as_of)
+        except Exception:
+            continue
+        parts += [(d.customer_id, ".".join(e.loc), e.type) for e in d.errors]
+        undetermined += [(d.customer_id, t.clause, t.trigger_event_id) for t in d.tasks
+                         if t.status == "undetermined"]
+    return sorted(parts), sorted(undetermined, key=str)
 
 
 def reference(
@@ -89,6 +110,15 @@ def assert_equivalent(
                              f"{result.errors.filter(pl.col('customer_id') == cid).to_dicts()}")
     _first_difference(got, expected, histories, as_of)
     assert_frame_equal(got.drop(HOW), expected)
+    # the partial-decision rule: the same parts could not be decided, the same tasks are
+    # undetermined, in both backends
+    parts, undetermined = reference_parts(engine, histories, as_of)
+    batch_parts = result.errors.filter(pl.col("source") == "decisions").select(
+        "customer_id", "loc", "type").rows()
+    assert sorted(batch_parts) == parts
+    batch_undetermined = result.tasks.filter(pl.col("status") == "undetermined").select(
+        "customer_id", "clause", "trigger_event_id").rows()
+    assert sorted(batch_undetermined, key=str) == undetermined
     # every input row is accounted for
     assert got.height + refused_rows.select(pl.col("row").n_unique()).item() == customers.height
     counted = got.select(pl.col("events_considered").sum() + pl.col("events_after_as_of").sum())

@@ -123,7 +123,7 @@ HIT_PACK: dict[str, Any] = {
 
 def test_hit_policies_and_entitlements_equal_scalar() -> None:
     """priority, collect, unique (a double match is the engine's error) and entitlements."""
-    from batch_helpers import assert_equivalent
+    from batch_helpers import assert_equivalent, tables
 
     engine = gr.Engine.from_packs([HIT_PACK])
     histories = [
@@ -133,8 +133,12 @@ def test_hit_policies_and_entitlements_equal_scalar() -> None:
         ({"id": "D", "category": "dedicated_transformer", "supply_voltage_kv": "35"}, []),
     ]
     got = assert_equivalent(engine, histories, "2026-11-22")
-    assert got.get_column("path").to_list() == ["columnar"] * 3
-    assert got.get_column("pick_rule_ids").to_list() == [["high"], ["high"], []]
+    # O: two rules match the unique table -- a part error; O's other decisions stand
+    assert got.get_column("path").to_list() == ["columnar", "columnar", "scalar", "columnar"]
+    assert got.get_column("pick_rule_ids").to_list() == [["high"], ["high"], [], []]
+    errors = engine.evaluate_batch(*tables(histories), as_of="2026-11-22").errors
+    assert errors.select("source", "customer_id", "loc", "type").rows() == [
+        ("decisions", "O", "hits.one", "unique_violated")]
 
 
 def test_pydantic_inf_nan_marker_is_understood_in_every_pydantic_version() -> None:

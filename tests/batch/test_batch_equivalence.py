@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import os
 
+import polars as pl
 import pytest
-from batch_helpers import assert_equivalent
+from batch_helpers import assert_equivalent, tables
 from batch_strategies import seeded_batch, small_batch
 from hypothesis import HealthCheck, Phase, given, settings
 
@@ -71,3 +72,26 @@ def test_chunking_does_not_change_the_answer(data) -> None:  # type: ignore[no-u
     """Small chunks (many id ranges) give the same tables as one chunk."""
     as_of, histories = data
     assert_equivalent(CREDIT, histories, as_of, chunk_size=7)
+
+
+def test_batch_equals_scalar_on_partly_undetermined_decisions() -> None:
+    """The partial-decision rule: with callbacks running into 2027 (no official schedule),
+    every default pack gives the same decisions table, the same undetermined tasks and the
+    same part errors in both backends (assert_equivalent checks all three)."""
+    from gridcrm_rules.sample import load_sample
+
+    sample = load_sample()
+    histories = []
+    for i, c in enumerate(sample.customers):
+        events = sample.events_for(c["id"])
+        if i % 3 == 0:  # 7 working days from 2026-12-28 reach into 2027
+            events.append({"type": "installation_archived", "id": f"{c['id']}-late",
+                           "at": "2026-12-28T10:00:00+08:00", "business": "new"})
+        histories.append((dict(c), events))
+    as_of = "2026-12-29T09:00:00+08:00"
+    got = assert_equivalent(gr.Engine.default(), histories, as_of)
+    assert got.height == len(histories)
+    result = gr.Engine.default().evaluate_batch(*tables(histories), as_of=as_of)
+    undetermined = result.tasks.filter(pl.col("status") == "undetermined")
+    assert undetermined.height >= len(histories) // 3
+    assert set(result.errors.get_column("type")) >= {"calendar_data_missing"}

@@ -16,6 +16,7 @@ from gridcrm_rules.calendar.deadlines import (
     start_of_month,
     start_of_year,
 )
+from gridcrm_rules.errors import EvaluationError
 from gridcrm_rules.functions import FUNCTIONS
 
 
@@ -81,6 +82,7 @@ def test_condition_language_bindings() -> None:
 
 @pytest.mark.parametrize("hour", [24, -1, Decimal("24.0")])
 def test_night_hours_outside_a_day_are_refused(hour: int | Decimal) -> None:
-    """A night bound must be an hour in [0, 24)."""
-    with pytest.raises(ValueError, match="must be an hour"):
+    """A night bound must be an hour in [0, 24): a bad_argument EvaluationError."""
+    with pytest.raises(EvaluationError, match=r"argument 2 of next_daytime\(\) must be") as info:
         FUNCTIONS["next_daytime"].impl(_sh(2026, 3, 10, 12), hour, 8)
+    assert info.value.type == "bad_argument"

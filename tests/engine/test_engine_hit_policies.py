@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 import gridcrm_rules as gr
+from gridcrm_rules.engine.step import DecisionStep
 from gridcrm_rules.errors import EvaluationError
 
 AS_OF = "2026-11-22T09:00:00+08:00"
@@ -83,12 +84,29 @@ def test_unique_with_one_match() -> None:
     assert (o.rule_ids, o.values) == (("DED",), {"level": "ded"})
 
 
+def fault(
+    policy: str, customer: dict[str, Any], rules: list[dict[str, Any]] = RULES, **kw: Any
+) -> gr.PartError:
+    """The one part error of a decision whose only decision fails (it is not in outcomes)."""
+    engine = gr.Engine.from_packs([pack(policy, rules, **kw)])
+    d = engine.evaluate(customer, [], as_of=AS_OF)
+    assert "tier" not in d.outcomes
+    (error,) = d.errors
+    return error
+
+
 def test_unique_with_two_matches_names_both_rules() -> None:
-    """``unique`` with several matches raises EvaluationError naming every matching rule."""
+    """``unique`` with several matches is a part error naming every matching rule; the step
+    itself raises EvaluationError."""
+    error = fault("unique", {**HV_DEDICATED, "transformer_kva": "100"})
+    assert "hit policy 'unique' but 2 rules match: HV, DED" in error.msg
+    assert error.loc == ("hp_unique", "tier")
+    engine = gr.Engine.from_packs([pack("unique", RULES)])
+    step = DecisionStep(engine.program.decisions[0])
+    env = {f"customer.{k}": v for k, v in
+           gr.Customer.model_validate({**HV_DEDICATED, "transformer_kva": "100"}).__dict__.items()}
     with pytest.raises(EvaluationError) as info:
-        outcome("unique", {**HV_DEDICATED, "transformer_kva": "100"})
-    msg = str(info.value)
-    assert "hit policy 'unique' but 2 rules match: HV, DED" in msg
+        step(env)
     assert info.value.loc == ("hp_unique", "tier")
 
 
@@ -138,14 +156,15 @@ def test_rule_reads_are_canonical_customer_keys() -> None:
 
 
 def test_evaluation_error_names_pack_decision_and_rule() -> None:
-    """A rule failing at run time raises EvaluationError located at pack -> decision -> rule."""
+    """A rule failing at run time is a part error located at pack -> decision -> rule."""
     rules = [
         {"id": "KVA", "when": "customer.transformer_kva * 2 > 100", "outputs": {"level": "big"}}
     ]
-    with pytest.raises(EvaluationError) as info:
-        outcome("first", LV_RESIDENTIAL, rules)
-    assert info.value.loc == ("hp_first", "tier", "KVA")
-    assert "is None (missing value)" in str(info.value)
+    error = fault("first", LV_RESIDENTIAL, rules)
+    assert error.loc == ("hp_first", "tier", "KVA")
+    assert error.type == "missing_value"
+    assert "is None (missing value)" in error.msg
+    assert error.values == {"left": "None", "right": "2"}
 
 
 @pytest.mark.parametrize(

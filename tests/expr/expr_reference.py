@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Mapping
-from decimal import Decimal
 from typing import Any
 
 from gridcrm_rules.errors import EvaluationError
-from gridcrm_rules.expr import Binding, ir
+from gridcrm_rules.expr import Binding, ir, numbers
 from gridcrm_rules.expr.functions import FunctionSpec
 
 _CMP: dict[str, Callable[[Any, Any], Any]] = {
@@ -66,16 +65,14 @@ def interpret(
                 v = ev(o)
                 if v is None:
                     raise _missing("the operand of unary '-'")
-                return -v
+                return numbers.negate(v)
             case ir.BinOp(op=op, left=left, right=right):
                 a, b = ev(left), ev(right)
                 if a is None or b is None:
                     raise _missing(f"an operand of '{op}'")
-                if op == "/":
-                    if b == 0:
-                        raise EvaluationError("division by zero")
-                    return Decimal(a) / Decimal(b)
-                return {"+": operator.add, "-": operator.sub, "*": operator.mul}[op](a, b)
+                # the number semantics have one definition (expr/numbers.py, docs/conditions.md)
+                return {"+": numbers.add, "-": numbers.subtract, "*": numbers.multiply,
+                        "/": numbers.divide}[op](a, b)
             case ir.IfExp(test=t, body=b, orelse=e):
                 return ev(b) if ev(t) else ev(e)
             case ir.Call(func=f, args=args):

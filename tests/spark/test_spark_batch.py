@@ -149,3 +149,29 @@ def test_spark_reads_nan_as_not_given_like_the_local_batch(spark) -> None:  # ty
     assert isinstance(got, pl.DataFrame)
     assert sorted(got.select("customer_id", "grade").iter_rows()) == sorted(
         local.decisions.select("customer_id", "grade").iter_rows())
+def test_spark_scopes_an_uncomputable_deadline_to_its_task(spark) -> None:  # type: ignore[no-untyped-def]
+    """A callback running into 2027 is an undetermined task with its error record on Spark
+    too; the customer's decision stands (as in evaluate and evaluate_batch)."""
+    from gridcrm_rules.spark import evaluate_spark
+
+    engine = gr.Engine.default()
+    cust = pl.DataFrame({"id": ["C4", "C5"], "category": ["lv_commercial", "residential"],
+                         "supply_voltage_kv": ["0.38", "0.22"]})
+    ev = pl.DataFrame({"customer_id": ["C4"], "type": ["installation_archived"], "id": ["i1"],
+                       "at": ["2026-12-28T10:00:00+08:00"], "business": ["new"]})
+    as_of = "2026-12-29T09:00:00+08:00"
+    result = evaluate_spark(engine, spark.createDataFrame(cust.to_arrow()),
+                            spark.createDataFrame(ev.to_arrow()), as_of=as_of, partitions=2)
+    decisions = pl.from_arrow(result.decisions.toArrow())
+    tasks = pl.from_arrow(result.tasks.toArrow())
+    errors = pl.from_arrow(result.errors.toArrow())
+    assert isinstance(decisions, pl.DataFrame)
+    assert isinstance(tasks, pl.DataFrame)
+    assert isinstance(errors, pl.DataFrame)
+    assert sorted(decisions.get_column("grade").to_list()) == ["A", "A"]
+    assert tasks.select("customer_id", "clause", "status", "due").rows() == [
+        ("C4", "CB-BIZ", "undetermined", None)]
+    assert errors.select("source", "customer_id", "type").rows() == [
+        ("decisions", "C4", "calendar_data_missing")]
+    local = engine.evaluate_batch(cust, ev, as_of=as_of)
+    assert errors.drop("row").rows() == local.errors.drop("row").rows()

@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 
 from .._time import local_date
 from ..engine import Engine
+from ..expr.numbers import engine_context
 from ..facts import FactProvider
 from ..functions import FUNCTIONS, EvalContext
 from ._catalog import CKEY, ROW, UTC
@@ -172,7 +173,13 @@ class PreparedChunk:
 
 
 def prepare_chunk(customers: pl.DataFrame, events: pl.DataFrame) -> PreparedChunk:
-    """Validate one chunk's customers and events (both frames carry ``__row``)."""
+    """Validate one chunk's customers and events (both frames carry ``__row``), under the
+    engine's decimal context (the caller's never changes a parsed amount)."""
+    with engine_context():
+        return _prepare_chunk(customers, events)
+
+
+def _prepare_chunk(customers: pl.DataFrame, events: pl.DataFrame) -> PreparedChunk:
     errors: list[ErrorRow] = []
     ci = validate_customers(customers)
     errors += ci.errors
@@ -213,14 +220,20 @@ class Evaluator:
         return self.decide(prepare_chunk(customers, events))
 
     def decide(self, chunk: PreparedChunk) -> ChunkResult:
-        """Decide a validated chunk; :func:`prepare_chunk` does not depend on the engine or
-        the instant, so one prepared chunk serves several engines or instants."""
+        """Decide a validated chunk under the engine's decimal context (chunks run in
+        threads, each with its own context); :func:`prepare_chunk` does not depend on the
+        engine or the instant, so one prepared chunk serves several engines or instants."""
+        with engine_context():
+            return self._decide_prepared(chunk)
+
+    def _decide_prepared(self, chunk: PreparedChunk) -> ChunkResult:
         errors = list(chunk.errors)
         decisions, tasks, more = self._decide(chunk.frame, chunk.events, chunk.customer_models,
                                               chunk.event_models)
-        if more:
-            errors += more
-            failed = _ids([str(e.customer_id) for e in more])
+        errors += more
+        refused_now = [e for e in more if e.source == "customers"]
+        if refused_now:
+            failed = _ids([str(e.customer_id) for e in refused_now])
             errors += _rejected_events(chunk.events.filter(pl.col("customer_id").is_in(failed)),
                                        _NOT_DECIDED, "customer_rejected")
         return ChunkResult(decisions, tasks, error_frame(errors))
@@ -333,15 +346,29 @@ class Evaluator:
             pl.Series("events_after_as_of", _counts(cidx, ~before, n)),
             *self._flags(ev.get_column("type"), before, cidx, n),
         ])
-        work = self._compiled(work.schema).apply(work)
-        scalar_rows = work.select(self._must_be_scalar(work.columns)).to_series()
-        if not scalar_rows.any():
-            return self._columnar_table(work).sort("row"), pl.DataFrame(schema=TASKS_SCHEMA), []
-        table = self._columnar_table(work.filter(~scalar_rows))
+        try:
+            work = self._compiled(work.schema).apply(work)
+            scalar_rows = work.select(self._must_be_scalar(work.columns)).to_series()
+            if not scalar_rows.any():
+                table = self._columnar_table(work).sort("row")
+                return table, pl.DataFrame(schema=TASKS_SCHEMA), []
+            columnar = work.filter(~scalar_rows)
+            table = (self._columnar_table(columnar) if columnar.height
+                     else pl.DataFrame(schema=self.layout.schema))
+        except pl.exceptions.PolarsError as exc:  # e.g. a Decimal128 overflow: decide in Python
+            self._note(f"a chunk was decided per customer: the columnar backend failed ({exc})"
+                       .split("\n", 1)[0])
+            scalar_rows = pl.Series([True] * frame.height, dtype=pl.Boolean)
+            table = pl.DataFrame(schema=self.layout.schema)
         rows, tasks, errors = self._scalar(frame.filter(scalar_rows), work.filter(scalar_rows),
                                            runner, events_of)
         table = pl.concat([table, pl.DataFrame(rows, schema=self.layout.schema)]).sort("row")
         return table, pl.DataFrame(tasks, schema=TASKS_SCHEMA), errors
+
+    def _note(self, note: str) -> None:
+        with self.lock:
+            if note not in self.notes:
+                self.notes.append(note)
 
     def _compiled(self, schema: pl.Schema) -> CompiledColumnar:
         """The program's decisions compiled for frames of ``schema`` (once per schema)."""

@@ -30,9 +30,10 @@ from typing import Any, Final, Literal
 
 import polars as pl
 
-from ..expr import ir
+from ..expr import ir, numbers
 from ..expr.check import Binding
 from ..expr.functions import FunctionSpec
+from ..expr.numbers import engine_context
 from ._catalog import TZ
 
 __all__ = ["Col", "ColKind", "NotColumnar", "compile_columnar", "literal", "truthy"]
@@ -286,15 +287,27 @@ def _arith(op: str, a: Col, b: Col) -> Col:
     if op == "/":
         inverse = _terminating_inverse(b.value) if b.const else None
         if inverse is None:
-            raise NotColumnar("division by a column or by a number like 3 (Python rounds the "
-                              "quotient to 28 digits)")
-        return _arith("*", a, literal(inverse))
+            raise NotColumnar("division by a column or by a number like 3 (the quotient is "
+                              "rounded to 28 digits)")
+        product = _arith("*", a, literal(inverse))
+        # a quotient of more than 28 digits is rounded by the definition: scalar decides it
+        digits = numbers.QUOTIENT_DIGITS - product.scale
+        bound = _beyond(product.expr, Decimal(10) ** digits if digits > 0 else Decimal(0))
+        return Col(product.expr, "num", product.scale, _or(product.risk, bound),
+                   nullable=product.nullable)
     if op == "*":
         scale = a.scale + b.scale
-        return Col(_num(a, scale) * _num(b, scale), "num", scale, risk, nullable=nullable)
-    scale = max(a.scale, b.scale)
-    value = _num(a, scale) + _num(b, scale) if op == "+" else _num(a, scale) - _num(b, scale)
-    return Col(value, "num", scale, risk, nullable=nullable)
+        value = _num(a, scale) * _num(b, scale)
+    else:
+        scale = max(a.scale, b.scale)
+        value = _num(a, scale) + _num(b, scale) if op == "+" else _num(a, scale) - _num(b, scale)
+    return Col(value, "num", scale, _or(risk, _beyond(value, numbers.LIMIT)), nullable=nullable)
+
+
+def _beyond(value: pl.Expr, bound: Decimal) -> pl.Expr:
+    """Where a result breaks the number limits (expr/numbers.py): the scalar engine raises
+    ``number_out_of_range`` there, so those rows are its to decide."""
+    return value.abs() >= pl.lit(bound, pl.Decimal(38, 0))
 
 
 def _ifexp(t: Col, b: Col, e: Col) -> Col:
@@ -365,6 +378,10 @@ def _python_call(
     out_type = pl.Struct({"v": dtype, "e": pl.Boolean})
 
     def run(batch: pl.Series) -> pl.Series:
+        with engine_context():  # polars calls this in its own threads
+            return _run(batch)
+
+    def _run(batch: pl.Series) -> pl.Series:
         values: list[Any] = []
         failed: list[bool] = []
         for row in batch.to_list():

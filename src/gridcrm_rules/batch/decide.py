@@ -29,6 +29,7 @@ from typing import Any, Final
 import polars as pl
 
 from ..engine.build import CompiledDecision, CompiledRule, Program
+from ..engine.faults import OutputType, declared_outputs, output_problem
 from ..expr import ir
 from ..expr.check import Binding
 from ..expr.functions import FunctionSpec
@@ -126,13 +127,17 @@ def compile_decisions(schema: pl.Schema, plan: ColumnarPlan) -> CompiledColumnar
         if d.spec.emits == "task":
             scalar = _or(scalar, pl.any_horizontal(conds or [pl.lit(False)]))
             continue
-        if d.spec.emits == "entitlement":
-            grade = pl.col("credit.grade") if credit_seen else pl.lit(None, pl.String)
-            entitlements.append(_entitlements(rules, conds, outs, grade, policy))
-            continue
+        try:
+            if d.spec.emits == "entitlement":
+                grade = pl.col("credit.grade") if credit_seen else pl.lit(None, pl.String)
+                entitlements.append(_entitlements(rules, conds, outs, grade, policy))
+                continue
+            values = _values(d, rules, conds, outs, policy)
+        except NotColumnar as exc:
+            note = f"decision {d.name!r} is decided per customer: {exc}"
+            return CompiledColumnar(((pl.lit(True).alias(SCALAR),),), (note,))
         if policy != "collect":
             add(_rule_index(d, conds))
-        values = _values(d, rules, conds, outs, policy)
         if d.name == "credit":  # no override on a columnar row: computed == effective
             credit_seen = True
             add(*values)  # the copy below shares the grade's buffers (no second gather)
@@ -179,6 +184,7 @@ def _compile(
     risk: pl.Expr | None = None
     reached: pl.Expr | None = None
     first = d.spec.hit_policy == "first"
+    types = declared_outputs(d)
     missed: dict[str, bool] = {}  # first-hit: names fixed by the misses of earlier rules
     for rule in rules:
         node = _assume(rule.when_ir, missed) if missed else rule.when_ir
@@ -188,15 +194,32 @@ def _compile(
         cond = truthy(when)
         outputs = {name: _output(d, rule, name, frame, plan, known) for name, _ in rule.outputs}
         risk = _or(risk, when.risk if reached is None else _and(reached, when.risk))
-        for o in outputs.values():
+        for oname, o in outputs.items():
             guard = cond if reached is None else reached & cond
-            risk = _or(risk, _and(guard, o.risk))
+            risk = _or(risk, _and(guard, _or(o.risk, _breaks(o, types.get(oname)))))
         if first:
             reached = ~cond if reached is None else reached & ~cond
             missed = _merge(missed, _when_false(node, d.schema))
         conds.append(cond)
         outs.append(outputs)
     return conds, outs, risk
+
+
+def _breaks(o: Col, t: OutputType | None) -> pl.Expr | None:
+    """Where a computed output breaks its declared type (engine/faults.py output_problem):
+    the scalar engine reports ``invalid_output`` there."""
+    if t is None:
+        return None
+    if o.const:  # a formula that folded to a constant (``= None``)
+        return pl.lit(True) if output_problem(t, o.value) is not None else None
+    bad = o.expr.is_null() if not t.type.nullable and o.nullable else None
+    if t.type.choices is not None and o.kind == "str":
+        allowed = pl.lit(pl.Series(sorted(t.type.choices), dtype=pl.String)).implode()
+        bad = _or(bad, ~o.expr.is_in(allowed).fill_null(True))
+    if t.whole and o.kind == "num" and o.scale:
+        value = o.expr.cast(pl.Decimal(38, o.scale))
+        bad = _or(bad, (value.round(0, mode="half_to_even") != value).fill_null(False))
+    return bad
 
 
 def _flag(name: str, schema: Mapping[str, Binding]) -> bool:

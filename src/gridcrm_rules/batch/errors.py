@@ -3,10 +3,16 @@
 The shape follows :class:`~gridcrm_rules.errors.ErrorRecord` (``type``/``loc``/
 ``msg``/``input``) plus where the row came from: ``source`` (``customers`` or
 ``events``), ``row`` (0-based position in that input) and ``customer_id``.
+
+``source == "decisions"`` marks a part of a decided customer's decision that
+could not be decided (a :class:`~gridcrm_rules.models.PartError`): the customer
+is in the decisions table too; ``loc`` is pack.decision.rule, ``input`` the
+trigger event, clause, year and offending values as JSON.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
@@ -14,7 +20,9 @@ from typing import Any, Final
 import polars as pl
 from pydantic import ValidationError
 
-__all__ = ["ERRORS_SCHEMA", "ErrorRow", "error_frame", "validation_errors"]
+from ..models import Decision
+
+__all__ = ["ERRORS_SCHEMA", "ErrorRow", "error_frame", "part_errors", "validation_errors"]
 
 ERRORS_SCHEMA: Final = pl.Schema(
     {
@@ -57,6 +65,19 @@ def validation_errors(
     for e in exc.errors(include_url=False):
         loc = ".".join(str(p) for p in e["loc"][skip:]) or "type"
         out.append(ErrorRow(source, row, customer_id, loc, e["type"], e["msg"], _text(e["input"])))
+    return out
+
+
+def part_errors(decision: Decision, row: int) -> list[ErrorRow]:
+    """One ``decisions`` error row per part of ``decision`` that could not be decided."""
+    out = []
+    for e in decision.errors:
+        detail = {"decision": e.decision, "clause": e.clause,
+                  "trigger_event_id": e.trigger_event_id, "year": e.year, "values": e.values,
+                  "hint": e.hint}
+        given = {k: v for k, v in detail.items() if v not in (None, {})}
+        out.append(ErrorRow("decisions", row, decision.customer_id, ".".join(e.loc), e.type,
+                            e.msg, json.dumps(given, ensure_ascii=False, sort_keys=True)))
     return out
 
 

@@ -21,7 +21,7 @@ from ..facts import FactContext, FactProvider
 from ..models import Customer, Event, event_instant, parse_events
 from ._catalog import ROW
 from .customers import CUSTOMER_SPECS, canonical_dtype
-from .errors import ErrorRow
+from .errors import ErrorRow, part_errors
 from .result import TableLayout, decision_row, task_rows
 
 __all__ = ["ScalarRunner"]
@@ -102,6 +102,10 @@ class ScalarRunner:
     ) -> tuple[dict[str, Any] | None, list[dict[str, Any]], list[ErrorRow]]:
         """(decisions row, task rows, errors) for one customer, via ``Engine.evaluate``.
 
+        A customer ``evaluate`` refuses gives no row and one ``customers`` error; a
+        decided customer gives its row and one ``decisions`` error per part that
+        could not be decided (``Decision.errors``).
+
         ``facts`` are the customer's facts as the batch computed them (the decision's
         own credit facts take precedence, so the row shows what ``evaluate`` used).
         """
@@ -122,4 +126,4 @@ class ScalarRunner:
                                        "evaluation_error", f"{kind}: {exc}")]
         backend = ",".join(f"{p.name}=python" for p in self.providers)
         out = decision_row(decision, self.layout, facts, row, facts_backend=backend)
-        return out, task_rows(cid, row, decision.tasks), []
+        return out, task_rows(cid, row, decision.tasks), part_errors(decision, row)

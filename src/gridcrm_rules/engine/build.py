@@ -27,6 +27,7 @@ from ..expr import (
     suggest,
 )
 from ..expr.functions import FunctionSpec
+from ..expr.numbers import literal_problem
 from ..expr.types import BOOL, DATE, DATETIME, NUMBER, STR, Kind, Type
 from ..facts import FactRegistry
 from ..models import Citation, PackRef
@@ -133,6 +134,11 @@ def _literal(value: Any, t: Type, loc: tuple[str | int, ...]) -> tuple[Any, Erro
                 value = value if isinstance(value, int) else Decimal(str(value))
             except ArithmeticError:
                 ok = False
+            else:
+                problem = literal_problem(value)
+                if problem is not None:
+                    return value, ErrorRecord("number_out_of_range", loc,
+                                              f"{problem} (docs/conditions.md)", str(value)[:40])
     elif t.kind is Kind.STR:
         ok = isinstance(value, str) and (not t.choices or value in t.choices)
     elif t.kind is Kind.DATE:

@@ -12,13 +12,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from .._extras import require_extra
 from .._time import local_date, to_aware
 from ..calendar import WorkingDayCalendar
-from ..errors import ErrorRecord, PackError
+from ..errors import CalendarDataMissing, ErrorRecord, EvaluationError, PackError
 from ..expr import CONTEXT_KEY
+from ..expr.numbers import engine_context
 from ..facts import FactContext, FactRegistry, default_facts
 from ..functions import FUNCTIONS, EvalContext
 from ..models import (
@@ -31,6 +32,7 @@ from ..models import (
     GradeOverride,
     KeyAccountProfile,
     PackRef,
+    PartError,
     RuleHit,
     Task,
     Trace,
@@ -39,6 +41,16 @@ from ..models import (
 )
 from ..packs import PackRegistry, PackSpec, ResolvedPack
 from .build import CompiledDecision, CompiledRule, Program, build_program
+from .faults import (
+    OutputType,
+    check_outputs,
+    declared_outputs,
+    dependency_failed,
+    fact_failed,
+    invalid_result,
+    part_error,
+    undetermined_task,
+)
 from .overrides import apply_overrides
 from .step import DecisionStep
 from .tasks import build_task
@@ -102,7 +114,7 @@ class Engine:
     afterwards (``with_params`` returns a new engine).
     """
 
-    __slots__ = ("_calendar", "_facts", "_program", "_resolved")
+    __slots__ = ("_calendar", "_facts", "_outputs", "_program", "_resolved")
 
     def __init__(
         self,
@@ -116,6 +128,9 @@ class Engine:
         self._facts = facts if facts is not None else default_facts()
         self._calendar = calendar if calendar is not None else WorkingDayCalendar.china()
         self._program: Program = build_program(self._resolved, self._facts, FUNCTIONS, params)
+        self._outputs: dict[str, dict[str, OutputType]] = {
+            d.name: declared_outputs(d) for d in self._program.decisions}
+        """Each decision's declared output types (checked on every hit, engine/faults.py)."""
 
     # -- construction -------------------------------------------------------------
     @classmethod
@@ -228,10 +243,20 @@ class Engine:
         """Decide everything the loaded packs decide for one customer at ``as_of``.
 
         Raises ``pydantic.ValidationError`` for invalid input (with the field
-        path), :class:`~gridcrm_rules.errors.EvaluationError` when a rule cannot
-        be evaluated, and :class:`~gridcrm_rules.errors.CalendarDataMissing`
-        when a deadline falls in a year without an official schedule.
+        path).  A part that cannot be decided -- a rule raising
+        :class:`~gridcrm_rules.errors.EvaluationError`, a deadline in a year
+        without an official schedule
+        (:class:`~gridcrm_rules.errors.CalendarDataMissing`) -- is reported in
+        ``Decision.errors`` and the rest of the decision stands (a task whose due
+        cannot be computed is ``undetermined``; docs/concepts.md).  Numbers are
+        computed under the engine's own decimal context, whatever the caller's.
         """
+        with engine_context():
+            return self._evaluate(customer, events, as_of)
+
+    def _evaluate(
+        self, customer: CustomerInput, events: Iterable[EventInput], as_of: date | datetime | str
+    ) -> Decision:
         cust = customer if isinstance(customer, Customer) else Customer.model_validate(customer)
         history = parse_events(events)
         instant = to_aware(as_of)
@@ -248,12 +273,21 @@ class Engine:
         env.update(_customer_env(cust))
         env.update({"as_of": instant, "cutoff": cutoff, CONTEXT_KEY: evaluation})
         credit_facts: dict[str, Any] = {}
+        fact_errors: list[PartError] = []
+        missing: dict[str, str] = {}
         for provider in self._facts.providers_for(set(self._program.facts_read)):
-            values = provider.compute(ctx)
+            try:
+                values = provider.compute(ctx)
+            except Exception as exc:  # a fact function's fault costs the decisions reading it
+                fact_errors.append(fact_failed(provider.name, exc))
+                missing.update(dict.fromkeys(provider.provides, provider.name))
+                continue
             env.update(values)
             if provider.name == "credit":
                 credit_facts = dict(values)
         run = _Run(self, cust, tuple(known), instant, env)
+        run.errors += fact_errors
+        run.missing_facts = missing
         for decision in self._program.decisions:
             run.decide(decision, credit_facts)
         return Decision(
@@ -273,6 +307,7 @@ class Engine:
                 hits=tuple(run.hits),
                 notes=tuple(evaluation.notes),
             ),
+            errors=tuple(run.errors),
         )
 
     def evaluate_batch(
@@ -355,32 +390,117 @@ class _Run:
         self.credit: CreditResult | None = None
         self.key_account: KeyAccountProfile | None = None
         self.key_account_checks: tuple[str, ...] = ()
+        self.errors: list[PartError] = []
+        self.failed: set[str] = set()
+        """Decisions with a part that could not be decided (their readers are not decided)."""
+        self.missing_facts: dict[str, str] = {}
+        """Facts whose provider failed (fact name -> provider name)."""
 
     def decide(self, d: CompiledDecision, credit_facts: Mapping[str, Any]) -> None:
         if d.spec.over == "customer":
-            hits = self.fire(d, self.env, None)
-            self.collect(d, hits, None, credit_facts)
+            self.part(d, self.env, None, credit_facts)
             return
         triggers = (e for t in d.spec.event_types for e in self.by_type.get(t, ()))
         for event in sorted(triggers, key=lambda e: self.position[e.id]):
-            env = {**self.env, **_event_env(event)}
-            self.collect(d, self.fire(d, env, event.id), event, credit_facts)
+            self.part(d, {**self.env, **_event_env(event)}, event, credit_facts)
+
+    def part(
+        self, d: CompiledDecision, env: Mapping[str, Any], event: Event | None,
+        credit_facts: Mapping[str, Any],
+    ) -> None:
+        """Decide one part (the customer, or one trigger event); a fault stays in it."""
+        trigger = event.id if event is not None else None
+        failed = sorted(d.depends_on & self.failed)
+        lost = sorted({self.missing_facts[k] for r in d.rules for k in (*r.reads, *r.output_reads)
+                       if k in self.missing_facts}) if self.missing_facts else []
+        if failed or lost:
+            self.errors.append(dependency_failed(d, failed[0] if failed else f"facts.{lost[0]}",
+                                                 trigger))
+            self.failed.add(d.name)
+            return
+        hits_before, tasks_before = len(self.hits), len(self.tasks)
+        try:
+            hits = self.fire(d, env, trigger)
+            check_outputs(d, self.engine._outputs[d.name], hits)
+            try:
+                self.collect(d, hits, event, credit_facts)
+            except ValidationError as invalid:  # an output the result model cannot hold
+                raise invalid_result(d, invalid) from None
+        except (EvaluationError, CalendarDataMissing) as exc:
+            del self.hits[hits_before:], self.tasks[tasks_before:]  # nothing of a failed part
+            if d.spec.emits == "task" and d.spec.hit_policy == "collect":
+                self.rule_by_rule(d, env, event, credit_facts)  # the other tasks stand
+            elif d.spec.emits == "task":
+                self.undetermined(d, exc, env, trigger)
+            else:
+                self.errors.append(part_error(exc, d, trigger))
+                self.failed.add(d.name)
+                self.forget(d)
+
+    def forget(self, d: CompiledDecision) -> None:
+        """Drop whatever a failed value decision had already given (no half outcome)."""
+        self.outcomes.pop(d.name, None)
+        for key in [k for k in self.env if k.startswith(f"{d.name}.")]:
+            del self.env[key]
+        if d.name == "credit":
+            self.credit = None
+        elif d.name == "key_account":
+            self.key_account = None
+
+    def undetermined(
+        self, d: CompiledDecision, exc: EvaluationError | CalendarDataMissing,
+        env: Mapping[str, Any], trigger: str | None,
+    ) -> None:
+        """Record a task rule's fault: its error, and the task as ``undetermined``."""
+        self.errors.append(part_error(exc, d, trigger))
+        task = undetermined_task(d, exc, env, trigger)
+        if task is not None:
+            self.tasks.append(task)
+
+    def rule_by_rule(
+        self, d: CompiledDecision, env: Mapping[str, Any], event: Event | None,
+        credit_facts: Mapping[str, Any],
+    ) -> None:
+        """A ``collect`` task table that failed, again one rule at a time: every task whose
+        rule can be decided stands; each failing rule gives its own undetermined task."""
+        trigger = event.id if event is not None else None
+        for rule in d.rules:
+            if not rule.active_on(self.day):
+                continue
+            try:
+                try:
+                    if not rule.when(env):
+                        continue
+                    outputs = {name: fn(env) for name, fn in rule.outputs}
+                except (EvaluationError, CalendarDataMissing) as raw:
+                    raise raw.located((d.pack.name, d.name, rule.id)) from None
+                check_outputs(d, self.engine._outputs[d.name], [(rule, outputs)])
+                self.record_hit(d, rule, outputs, env, trigger)
+                self.collect(d, [(rule, outputs)], event, credit_facts)
+            except (EvaluationError, CalendarDataMissing) as exc:
+                self.undetermined(d, exc, env, trigger)
 
     def fire(self, d: CompiledDecision, env: Mapping[str, Any], trigger: str | None) -> list[Hit]:
         matched = DecisionStep(d, day=self.day).matches(env)
         for rule, outputs in matched:
-            self.hits.append(
-                RuleHit(
-                    pack=d.pack.name,
-                    decision=d.name,
-                    rule_id=rule.id,
-                    source=rule.source,
-                    reads={k: env[k] for k in rule.reads},
-                    outputs=outputs,
-                    trigger_event_id=trigger,
-                )
-            )
+            self.record_hit(d, rule, outputs, env, trigger)
         return matched
+
+    def record_hit(
+        self, d: CompiledDecision, rule: CompiledRule, outputs: dict[str, Any],
+        env: Mapping[str, Any], trigger: str | None,
+    ) -> None:
+        self.hits.append(
+            RuleHit(
+                pack=d.pack.name,
+                decision=d.name,
+                rule_id=rule.id,
+                source=rule.source,
+                reads={k: env[k] for k in rule.reads},
+                outputs=outputs,
+                trigger_event_id=trigger,
+            )
+        )
 
     def collect(
         self,

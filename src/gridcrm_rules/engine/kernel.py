@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
-from ..errors import EvaluationError
+from ..errors import CalendarDataMissing, EvaluationError
 from ..expr import ir
 from ..expr.compile import ENV, PyEmitter, make_function
 
@@ -128,11 +128,13 @@ class _Fuser:
         self.defaults = tuple(default.items())
         ids = tuple(r.id for r in rules)
 
-        def located(exc: EvaluationError, index: int) -> EvaluationError:
-            return EvaluationError(str(exc), loc=(*location, ids[index]))
+        def located(
+            exc: EvaluationError | CalendarDataMissing, index: int
+        ) -> EvaluationError | CalendarDataMissing:
+            return exc.located((*location, ids[index]))
 
         self.located = self.emit.bind(located, "_located")
-        self.error = self.emit.bind(EvaluationError, "_EvaluationError")
+        self.error = self.emit.bind((EvaluationError, CalendarDataMissing), "_EvaluationError")
 
     def test(self, index: int, rule: CompiledRule) -> ast.expr:
         """The rule's condition, guarded by its ``active`` flag if it has dates."""

@@ -88,7 +88,8 @@ class DecisionStep:
             ids = ", ".join(r.id for r, _ in matched)
             raise EvaluationError(
                 f"hit policy 'unique' but {len(matched)} rules match: {ids}",
-                loc=(d.pack.name, d.name),
+                loc=(d.pack.name, d.name), type="unique_violated",
+                values={"matching rules": ids},
             )
         if self._policy == "priority" and matched:
             best = max(r.priority for r, _ in matched)

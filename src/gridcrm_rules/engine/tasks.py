@@ -67,7 +67,8 @@ def _whole(t: datetime) -> datetime:
 
 def _number(value: Any, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int | Decimal) or int(value) != value:
-        raise EvaluationError(f"task output {what!r} must be a whole number, got {value!r}")
+        raise EvaluationError(f"task output {what!r} must be a whole number, got {value!r}",
+                              type="invalid_output", values={what: value})
     return int(value)
 
 
@@ -105,7 +106,8 @@ class ExtensionRule:
         if event_type is None:
             return None
         if outputs.get("extension_months") is None:
-            raise EvaluationError("a task with 'extended_by' must give 'extension_months'")
+            raise EvaluationError("a task with 'extended_by' must give 'extension_months'",
+                                  type="invalid_output")
         return cls(
             event_type=event_type,
             notice_days=_number(outputs.get("extension_notice_days", 0), "extension_notice_days"),

@@ -197,6 +197,9 @@ class Checker:
         for i, arg in enumerate(node.args):
             t = self.expect(arg, set(spec.param_kinds(i)), f"argument {i + 1} of {spec.name}()")
             nullable = nullable or t.nullable
+            problem = spec.argument_problem(i, arg.value) if isinstance(arg, ir.Const) else None
+            if problem is not None:
+                self.error("bad_argument", problem, arg)
         return spec.returns.or_none() if nullable else spec.returns
 
 

@@ -17,7 +17,8 @@ Semantics are Python's, with one rule for missing values: an ordered comparison
 (``< <= > >=``), arithmetic or unary minus on ``None`` raises
 :class:`~gridcrm_rules.errors.EvaluationError` ("... is None (missing value)"),
 while ``==``/``!=``, ``in`` and ``is None`` simply compare.  ``and``/``or`` give
-a bool and short-circuit.
+a bool and short-circuit.  Arithmetic is :mod:`gridcrm_rules.expr.numbers`'
+(exact ``+ - *``, a 28-digit quotient, the number limits).
 """
 
 from __future__ import annotations
@@ -27,11 +28,10 @@ import operator
 import sys
 import types
 from collections.abc import Callable, Mapping
-from decimal import Decimal
 from typing import Any, Final
 
 from ..errors import EvaluationError
-from . import ir
+from . import ir, numbers
 from .check import Schema
 from .functions import FunctionSpec
 
@@ -44,8 +44,11 @@ Env = Mapping[str, Any]
 Compiled = Callable[[Env], Any]
 
 
-def _missing(what: str) -> EvaluationError:
-    return EvaluationError(f"{what} is None (missing value) where a value is needed")
+def _missing(what: str, *values: Any) -> EvaluationError:
+    named = dict(zip(("left", "right"), values, strict=False)) if len(values) > 1 else (
+        {"operand": values[0]} if values else {})
+    return EvaluationError(f"{what} is None (missing value) where a value is needed",
+                           type="missing_value", values=named)
 
 
 def _ordered(sym: str, fn: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
@@ -53,16 +56,10 @@ def _ordered(sym: str, fn: Callable[[Any, Any], bool]) -> Callable[[Any, Any], b
 
     def compare(a: Any, b: Any) -> bool:
         if a is None or b is None:
-            raise _missing(f"an operand of '{sym}'")
+            raise _missing(f"an operand of '{sym}'", a, b)
         return fn(a, b)
 
     return compare
-
-
-def _divide(a: Any, b: Any) -> Any:
-    if b == 0:
-        raise EvaluationError("division by zero")
-    return Decimal(a) / Decimal(b)
 
 
 def _arith(sym: str, fn: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
@@ -70,7 +67,7 @@ def _arith(sym: str, fn: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]
 
     def apply(a: Any, b: Any) -> Any:
         if a is None or b is None:
-            raise _missing(f"an operand of '{sym}'")
+            raise _missing(f"an operand of '{sym}'", a, b)
         return fn(a, b)
 
     return apply
@@ -79,7 +76,7 @@ def _arith(sym: str, fn: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]
 def _neg(value: Any) -> Any:
     if value is None:
         raise _missing("the operand of unary '-'")
-    return -value
+    return numbers.negate(value)
 
 
 _ORDERED: Final = {
@@ -89,10 +86,10 @@ _ORDERED: Final = {
     ">=": ("_ge", _ordered(">=", operator.ge)),
 }
 _ARITH: Final = {
-    "+": ("_add", _arith("+", operator.add)),
-    "-": ("_sub", _arith("-", operator.sub)),
-    "*": ("_mul", _arith("*", operator.mul)),
-    "/": ("_div", _arith("/", _divide)),
+    "+": ("_add", _arith("+", numbers.add)),
+    "-": ("_sub", _arith("-", numbers.subtract)),
+    "*": ("_mul", _arith("*", numbers.multiply)),
+    "/": ("_div", _arith("/", numbers.divide)),
 }
 _AST_CMP: Final[dict[str, type[ast.cmpop]]] = {
     "==": ast.Eq,

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Final, Literal
 
 from ..errors import ErrorRecord
-from . import ir
+from . import ir, numbers
 
 __all__ = ["MAX_DEPTH", "MAX_LENGTH", "MAX_NODES", "ExprSyntaxError", "parse"]
 
@@ -90,11 +90,18 @@ class _Builder:
             raise self.fail("too_deep", f"expression nests deeper than {MAX_DEPTH}", node)
         d = depth + 1
         match node:
-            case ast.Constant(value=v) if v is None or isinstance(v, bool | int | str):
+            case ast.Constant(value=v) if v is None or isinstance(v, bool | str):
                 return ir.Const(v, _pos(node))
+            case ast.Constant(value=int() as v):
+                return ir.Const(self.number(v, node), _pos(node))
             case ast.Constant(value=float()):
                 text = ast.get_source_segment(self.source, node) or repr(node.value)
-                return ir.Const(Decimal(text.replace("_", "")), _pos(node))
+                try:
+                    value = Decimal(text.replace("_", ""))
+                except ArithmeticError:
+                    raise self.fail("number_out_of_range", f"the number {text[:40]} is beyond "
+                                    "the number limits (docs/conditions.md)", node) from None
+                return ir.Const(self.number(value, node), _pos(node))
             case ast.Constant():
                 raise self.fail("not_allowed", f"literal {node.value!r} is not allowed", node)
             case ast.Name(id=name):
@@ -130,6 +137,13 @@ class _Builder:
         why = _WHY.get(type(node)) or _WHY.get(type(getattr(node, "op", None)))  # type: ignore[arg-type]
         name = type(node).__name__
         raise self.fail("not_allowed", why or f"{name} is not part of the condition language", node)
+
+    def number(self, value: int | Decimal, node: ast.AST) -> int | Decimal:
+        """A number literal within the limits of :mod:`.numbers`, else a positioned error."""
+        problem = numbers.literal_problem(value)
+        if problem is not None:
+            raise self.fail("number_out_of_range", f"{problem} (docs/conditions.md)", node)
+        return value
 
     def compare(self, node: ast.Compare, d: int) -> ir.Node:
         left = node.left

@@ -24,6 +24,7 @@ __all__ = [
     "KeyAccountProfile",
     "OverrideRecord",
     "PackRef",
+    "PartError",
     "RuleHit",
     "Task",
     "TaskStatus",
@@ -32,7 +33,8 @@ __all__ = [
 
 Grade = Literal["A", "B", "C", "D"]
 EntitlementLevel = Literal["granted", "suggested", "required", "on_restoration"]
-TaskStatus = Literal["open", "on_time", "overdue"]
+TaskStatus = Literal["open", "on_time", "overdue", "undetermined"]
+"""``undetermined``: the task's due could not be computed (see ``Decision.errors``)."""
 TaskBasis = Literal["working_days", "hours", "calendar"]
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
@@ -125,15 +127,21 @@ class Entitlement(BaseModel):
 
 
 class Task(BaseModel):
-    """A deadline-bound duty produced by an event (RULES.md §4)."""
+    """A deadline-bound duty produced by an event (RULES.md §4).
+
+    A task whose due cannot be computed (e.g. a working-day deadline running into
+    a year the calendar does not cover) has ``status="undetermined"`` and
+    ``due=None``; the reason is the :class:`PartError` in ``Decision.errors`` with
+    the same clause and trigger event.
+    """
 
     model_config = _FROZEN
 
     kind: str
     clause: str
     trigger_event_id: str | None
-    due: datetime
-    basis: TaskBasis
+    due: datetime | None
+    basis: TaskBasis | None
     channel: str | None = None
     unit: str | None = None
     status: TaskStatus
@@ -144,6 +152,31 @@ class Task(BaseModel):
         from .explain import task_html
 
         return task_html(self)
+
+
+class PartError(BaseModel):
+    """Why one part of a decision could not be decided; the rest of the decision stands.
+
+    ``type``: ``calendar_data_missing``, ``missing_value``, ``number_out_of_range``,
+    ``division_by_zero``, ``bad_argument``, ``invalid_output``, ``unique_violated``,
+    ``fact_error``, ``dependency_failed`` or ``evaluation_error``.  ``loc`` runs pack -> decision
+    -> rule (as far as known); ``clause`` and ``trigger_event_id`` say which task
+    or part it was; ``year`` is the year a working-day computation needed;
+    ``values`` shows the offending values; ``hint`` says what to do.  See
+    docs/concepts.md "What happens when something fails".
+    """
+
+    model_config = _FROZEN
+
+    type: str
+    loc: tuple[str, ...]
+    msg: str
+    decision: str
+    clause: str | None = None
+    trigger_event_id: str | None = None
+    year: int | None = None
+    values: dict[str, str] = {}
+    hint: str | None = None
 
 
 class KeyAccountProfile(BaseModel):
@@ -187,6 +220,8 @@ class Decision(BaseModel):
     key_account: KeyAccountProfile | None = None
     outcomes: dict[str, DecisionOutcome] = {}
     trace: Trace
+    errors: tuple[PartError, ...] = ()
+    """The parts that could not be decided (an empty tuple when everything was)."""
 
     def explain(self) -> str:
         """A plain-text account of the decision, citing clause ids."""

@@ -12,7 +12,7 @@ from ._html import badge, card, fmt, kv_table, section, table
 from .display import DISPLAY_STEP, format_duration, format_number
 
 if TYPE_CHECKING:
-    from .decision import Decision, RuleHit, Task
+    from .decision import Decision, PartError, RuleHit, Task
 
 __all__ = [
     "DISPLAY_STEP", "explain_html", "explain_text", "format_duration", "format_number",
@@ -83,7 +83,8 @@ def explain_text(d: Decision) -> str:
         for t in d.tasks:
             late = f", overdue by {_fmt(t.overdue_by)}" if t.overdue_by else ""
             lines.append(
-                f"  {t.kind} [{t.clause}] due {t.due.isoformat()} ({t.basis}) "
+                f"  {t.kind} [{t.clause}] due {t.due.isoformat() if t.due else None} "
+                f"({t.basis}) "
                 f"via {_fmt(t.channel)} by {_fmt(t.unit)}: {t.status}{late}"
             )
     if d.key_account is not None:
@@ -100,6 +101,9 @@ def explain_text(d: Decision) -> str:
     )
     lines.extend(f"  {_hit_line(h)}" for h in d.trace.hits)
     lines.extend(f"  note: {n}" for n in d.trace.notes)
+    if d.errors:
+        lines.append("Not decided:")
+        lines.extend(f"  {_error_line(e)}" for e in d.errors)
     return "\n".join(lines)
 
 
@@ -113,7 +117,7 @@ def _task_rows(tasks: Sequence[Task]) -> tuple[list[list[str]], list[str]]:
         done = f" (done {fmt(t.completed_at)})" if t.completed_at else ""
         rows.append([
             escape(t.kind), escape(t.clause), escape(fmt(t.trigger_event_id)),
-            escape(fmt(t.due)), escape(t.basis), escape(fmt(t.channel)), escape(fmt(t.unit)),
+            escape(fmt(t.due)), escape(fmt(t.basis)), escape(fmt(t.channel)), escape(fmt(t.unit)),
             badge(t.status) + escape(late + done),
         ])
         styles.append(_OVERDUE_ROW if t.status == "overdue" else "")
@@ -164,6 +168,16 @@ def _key_account_part(d: Decision) -> list[str]:
                        f"{checks}</ul>" if checks else ""))]
 
 
+def _error_line(e: PartError) -> str:
+    """One part that could not be decided, with what to do about it."""
+    where = ".".join(e.loc)
+    about = ", ".join(f"{k} {v}" for k, v in (("clause", e.clause), ("event",
+                      e.trigger_event_id), ("year", e.year)) if v is not None)
+    return (f"{where}: {e.msg} [{e.type}]" + (f" ({about})" if about else "")
+            + (f"; {e.hint}" if e.hint else ""))
+
+
+
 def explain_html(d: Decision) -> str:
     """The decision as an HTML card: credit, entitlements, tasks, key account, trace.
 
@@ -182,6 +196,14 @@ def explain_html(d: Decision) -> str:
         overdue = sum(t.status == "overdue" for t in d.tasks)
         title = f"Tasks ({len(d.tasks)}, {overdue} overdue)" if overdue else "Tasks"
         parts.append(section(title, table(_TASK_HEADERS, rows, row_styles=styles)))
+    if d.errors:
+        parts.append(section(f"Not decided ({len(d.errors)})", table(
+            ["part", "type", "why", "clause", "event", "what to do"],
+            [[escape(".".join(str(p) for p in e.loc)), escape(e.type), escape(e.msg),
+              escape(fmt(e.clause)), escape(fmt(e.trigger_event_id)), escape(fmt(e.hint))]
+             for e in d.errors],
+            row_styles=[_OVERDUE_ROW] * len(d.errors),
+        )))
     parts += _key_account_part(d)
     trace = "\n".join([*(_hit_line(h) for h in d.trace.hits),
                        *(f"note: {n}" for n in d.trace.notes)])

@@ -8,6 +8,7 @@ of rules with a hit policy; a rule has an ``id``, a ``when`` condition,
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
@@ -22,6 +23,7 @@ from pydantic import (
 )
 
 from .._time import to_aware
+from ..expr.numbers import literal_problem
 
 __all__ = [
     "DecisionPatch",
@@ -95,16 +97,18 @@ def _coerce(kind: str, value: Any) -> Any:
         if isinstance(value, bool):
             return value
     elif kind == "number":
+        number: int | Decimal | None = None
         if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        if isinstance(value, float | str | Decimal) and not isinstance(value, bool):
-            try:
+            number = value
+        elif isinstance(value, float | str | Decimal) and not isinstance(value, bool):
+            with contextlib.suppress(InvalidOperation):
                 number = Decimal(str(value).strip())
-            except InvalidOperation:
-                pass
-            else:
-                if number.is_finite():
-                    return number
+        if number is not None:
+            problem = literal_problem(number)
+            if problem is None:
+                return number
+            shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:40] + "..."
+            raise ValueError(f"expected number, got {shown}: {problem} (docs/conditions.md)")
     elif kind == "str":
         if isinstance(value, str):
             return value

@@ -35,8 +35,11 @@ class Expectation(BaseModel):
     """Fields of the key-account profile."""
     outcomes: dict[str, dict[str, Any]] | None = None
     """Decision name -> fields of its outcome (values, rule_ids)."""
+    errors: list[dict[str, Any]] | None = None
+    """The decision's part errors (``Decision.errors``), each matched by the fields it names;
+    a part error not listed here fails the scenario."""
     error: str | None = None
-    """A case-insensitive substring of the error the evaluation must raise."""
+    """The evaluation as a whole is refused (e.g. invalid input) with this text."""
 
 
 class Scenario(BaseModel):

@@ -93,7 +93,8 @@ def _check_tasks(exp: Expectation, d: Decision) -> list[str]:
         match = next((t for t in unused if not _check_fields("", want, t)), None)
         if match is None:
             produced = (
-                "; ".join(f"{t.clause} due {t.due.isoformat()} {t.status}" for t in d.tasks)
+                "; ".join(f"{t.clause} due {t.due.isoformat() if t.due else None} {t.status}"
+                          for t in d.tasks)
                 or "none"
             )
             diffs.append(f"tasks[{i}]: no task matches {_show(want)} (produced: {produced})")
@@ -101,6 +102,23 @@ def _check_tasks(exp: Expectation, d: Decision) -> list[str]:
             unused.remove(match)
     if exp.tasks_exact and unused:
         diffs.append(f"tasks: {len(unused)} unexpected: " + ", ".join(t.clause for t in unused))
+    return diffs
+
+
+def _check_errors(exp: Expectation, d: Decision) -> list[str]:
+    """Every part error must be expected (``expect.errors``), and every expected one found."""
+    diffs: list[str] = []
+    unused = list(d.errors)
+    for i, want in enumerate(exp.errors or []):
+        match = next((e for e in unused if not _check_fields("", want, e)), None)
+        if match is None:
+            produced = "; ".join(f"{e.type} at {'.'.join(e.loc)}" for e in d.errors) or "none"
+            diffs.append(f"errors[{i}]: no part error matches {_show(want)} (produced: "
+                         f"{produced})")
+        else:
+            unused.remove(match)
+    for e in unused:
+        diffs.append(f"errors: unexpected part error {e.type} at {'.'.join(e.loc)}: {e.msg}")
     return diffs
 
 
@@ -116,6 +134,7 @@ def check_decision(exp: Expectation, d: Decision) -> list[str]:
             diffs += _check_fields("credit", exp.credit, d.credit)
     diffs += _check_entitlements(exp, d)
     diffs += _check_tasks(exp, d)
+    diffs += _check_errors(exp, d)
     if exp.key_account is not None:
         if d.key_account is None:
             diffs.append("key_account: expected a profile, but no key_account decision ran")
