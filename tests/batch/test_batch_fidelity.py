@@ -50,3 +50,38 @@ def test_unknown_for_event_is_refused_in_batch_as_in_evaluate() -> None:
     assert "names event 'r9'" in next(e["msg"] for e in errors if e["row"] == 3)
     assert result.decisions.get_column("customer_id").to_list() == ["C1"]
     assert_equivalent(DEFAULT, [good, bad], "2026-03-12")
+
+
+def _months(kwh: str, year: int = 2025) -> list[dict[str, Any]]:
+    return [{"type": "monthly_consumption", "id": f"m{m:02d}", "month": f"{year}-{m:02d}",
+             "kwh": kwh} for m in range(1, 13)]
+
+
+LATE_BILL = [{"type": "bill_issued", "id": "b1", "period": "2025-12", "amount": "80.00",
+              "due": "2026-01-15"},
+             {"type": "payment_received", "id": "p1", "at": "2026-01-20T10:00:00+08:00",
+              "amount": "80.00"}]
+OUTAGE = {"type": "planned_outage", "id": "o1", "announced_at": "2026-03-01T09:00:00+08:00",
+          "start": "2026-03-10T08:00:00+08:00", "end": "2026-03-10T12:00:00+08:00"}
+
+
+def test_outage_recipients_agree() -> None:
+    """PO-NOTICE/-CALLBACK by key-account status, the SMS also for grade A, both backends."""
+    histories: list[History] = [
+        ({"id": "G380", "category": "lv_commercial", "supply_voltage_kv": 0.38},
+         [*_months("5000"), *LATE_BILL, OUTAGE]),
+        ({"id": "L10", "category": "dedicated_transformer", "supply_voltage_kv": 10,
+          "transformer_kva": 200}, [*_months("300"), *LATE_BILL, OUTAGE]),
+        ({"id": "A220", "category": "residential", "supply_voltage_kv": 0.22}, [OUTAGE]),
+        ({"id": "H380", "category": "other", "supply_voltage_kv": 0.38, "org_type": "hospital"},
+         [*LATE_BILL, OUTAGE]),
+    ]
+    for as_of in ("2026-03-09T08:00:00+08:00", "2026-03-12T09:00:00+08:00"):
+        assert_tasks_equivalent(DEFAULT, histories, as_of)
+    d = {c["id"]: DEFAULT.evaluate(c, e, as_of="2026-03-09T08:00:00+08:00")
+         for c, e in histories}
+    po = {k: sorted(t.kind for t in v.tasks if t.clause.startswith("PO-")) for k, v in d.items()}
+    assert po == {"G380": ["outage_callback", "outage_notice", "outage_sms"], "L10": [],
+                  "A220": ["outage_sms"], "H380": ["outage_callback", "outage_notice",
+                                                   "outage_sms"]}
+    assert {t.status for t in d["G380"].tasks if t.clause == "PO-NOTICE"} == {"open"}
