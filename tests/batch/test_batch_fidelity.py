@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from batch_helpers import History, assert_equivalent, tables
 
 import gridcrm_rules as gr
@@ -85,3 +87,68 @@ def test_outage_recipients_agree() -> None:
                   "A220": ["outage_sms"], "H380": ["outage_callback", "outage_notice",
                                                    "outage_sms"]}
     assert {t.status for t in d["G380"].tasks if t.clause == "PO-NOTICE"} == {"open"}
+
+
+def _late_bill_histories() -> list[History]:
+    """Bills due around the window start (2025-10-31, as_of 2026-11-22), paid around it too."""
+    from datetime import date, timedelta
+
+    start = date(2025, 10, 31)
+    out: list[History] = []
+    for due_off in (-40, -1, 0, 1, 2):
+        for paid_off in (-1, 0, 1, 2, None):
+            due = start + timedelta(days=due_off)
+            period = f"{due.year}-{due.month:02d}" if due.month > 1 else f"{due.year - 1}-12"
+            events: list[dict[str, Any]] = [
+                {"type": "bill_issued", "id": "b1", "period": period, "amount": "100.00",
+                 "due": due.isoformat()}]
+            if paid_off is not None:
+                events.append({"type": "payment_received", "id": "p1", "amount": "100.00",
+                               "at": f"{start + timedelta(days=paid_off)}T10:00:00+08:00"})
+            cid = f"D{due_off}P{paid_off}"
+            out.append(({"id": cid, "category": "residential", "supply_voltage_kv": 0.22},
+                        events))
+    return out
+
+
+def test_had_arrears_in_year_agrees_in_both_readings() -> None:
+    """had_arrears_in_year (and so the grade) around the window start, both backends."""
+    histories = _late_bill_histories()
+    for reading in ("any_day", "due_in_window"):
+        engine = gr.Engine.from_packs(["credit"], params={"arrears_in_year_reading": reading})
+        got = assert_equivalent(engine, histories, "2026-11-22T09:00:00+08:00")
+        facts = dict(zip(got.get_column("customer_id"), got.get_column("fact_had_arrears_in_year"),
+                         strict=True))
+        assert facts["D0P1"] is (reading == "any_day")  # due the day before, paid inside
+        assert facts["D0P0"] is False and facts["D1P2"] is True
+        assert set(got.get_column("path")) == {"columnar"}  # the columnar twin decided them
+
+
+@settings(max_examples=25, deadline=None, derandomize=True)
+@given(due_off=st.integers(-70, 40), paid_off=st.one_of(st.none(), st.integers(-70, 60)),
+       calendar=st.booleans())
+def test_had_arrears_in_year_property(due_off: int, paid_off: int | None, calendar: bool) -> None:
+    """Both backends agree, and any_day counts exactly the bills in arrears on a window day."""
+    from datetime import date, timedelta
+
+    window = "calendar_year" if calendar else "rolling_12m"
+    start = date(2025, 12, 31) if calendar else date(2025, 10, 31)  # exclusive window start
+    due = start + timedelta(days=due_off)
+    prev = due.replace(day=1) - timedelta(days=1)
+    events: list[dict[str, Any]] = [{"type": "bill_issued", "id": "b1", "amount": "100.00",
+                                     "period": f"{prev.year}-{prev.month:02d}",
+                                     "due": due.isoformat()}]
+    paid = None if paid_off is None else start + timedelta(days=paid_off)
+    if paid is not None:
+        events.append({"type": "payment_received", "id": "p1", "amount": "100.00",
+                       "at": f"{paid}T10:00:00+08:00"})
+    engine = gr.Engine.from_packs(["credit"], params={"year_window": window})
+    got = assert_equivalent(engine, [({"id": "X", "category": "residential",
+                                       "supply_voltage_kv": 0.22}, events)], "2026-11-22")
+    cutoff = date(2026, 10, 31)
+    # The days the bill was past due and unpaid: (due, paid] (to the cutoff when unpaid).
+    last = cutoff if paid is None or paid > cutoff else paid
+    in_arrears = due <= cutoff and max(due, start) < last and last > due
+    if due > start and paid is None:
+        in_arrears = True  # due inside the window and unpaid at the cutoff (even on the cutoff)
+    assert got.get_column("fact_had_arrears_in_year").item() is in_arrears
