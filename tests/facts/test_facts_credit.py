@@ -180,7 +180,8 @@ def test_year_window_boundaries_due_in_window(window: str, due: str, counted: bo
 
 
 @pytest.mark.parametrize(
-    ("window", "start"), [("rolling_12m", date(2025, 10, 31)), ("calendar_year", date(2025, 12, 31))]
+    ("window", "start"),
+    [("rolling_12m", date(2025, 10, 31)), ("calendar_year", date(2025, 12, 31))],
 )
 @pytest.mark.parametrize(
     ("due_offset", "paid_offset", "counted"),
