@@ -153,3 +153,19 @@ def test_had_arrears_in_year_property(due_off: int, paid_off: int | None, calend
     if due > start and paid is None:
         in_arrears = True  # due inside the window and unpaid at the cutoff (even on the cutoff)
     assert got.get_column("fact_had_arrears_in_year").item() is in_arrears
+
+
+def test_last_years_visit_agrees() -> None:
+    """CB-VISIT.last_year in both backends, at the instant last year's visit turns overdue."""
+    large = {"category": "dedicated_transformer", "supply_voltage_kv": 10,
+             "transformer_kva": 630, "connected_on": "2020-05-01"}
+    visit = {"type": "visit_completed", "id": "v1", "at": "2026-06-01T10:00:00+08:00",
+             "form": "visit"}
+    histories: list[History] = [({"id": "V0", **large}, []), ({"id": "V1", **large}, [visit]),
+                                ({"id": "V2", **large, "connected_on": "2027-01-01"}, [])]
+    for as_of in ("2026-12-31T23:59:59+08:00", "2027-01-01T00:00:00+08:00"):
+        assert_tasks_equivalent(DEFAULT, histories, as_of)
+    d = DEFAULT.evaluate(*histories[0], as_of="2027-01-01T00:00:00+08:00")
+    (last,) = [t for t in d.tasks if t.kind == "annual_visit" and t.due.year == 2026]
+    assert (last.status, last.overdue_by.total_seconds() if last.overdue_by else None) == (
+        "overdue", 1.0)
