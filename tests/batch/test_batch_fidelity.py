@@ -169,3 +169,44 @@ def test_last_years_visit_agrees() -> None:
     (last,) = [t for t in d.tasks if t.kind == "annual_visit" and t.due.year == 2026]
     assert (last.status, last.overdue_by.total_seconds() if last.overdue_by else None) == (
         "overdue", 1.0)
+
+
+def _c_customer(cid: str, paid: list[str]) -> History:
+    events: list[dict[str, Any]] = [
+        {"type": "bill_issued", "id": "b1", "period": "2025-07", "amount": "900.00",
+         "due": "2025-08-15"},
+        {"type": "grade_notice_sent", "id": "g1", "at": "2025-09-26T10:00:00+08:00"}]
+    events += [{"type": "prepayment_completed", "id": f"pp{i}", "for_event": "g1",
+                "at": f"2025-10-{9 + i:02d}T10:00:00+08:00", "amount": a}
+               for i, a in enumerate(paid)]
+    return ({"id": cid, "category": "dedicated_transformer", "supply_voltage_kv": 10,
+             "transformer_kva": 630}, events)
+
+
+def test_partial_prepayment_agrees() -> None:
+    """SV-C-PREPAY's completion by amount and remaining_amount, in both backends."""
+    histories = [_c_customer("P0", []), _c_customer("P1", ["15750.00"]),
+                 _c_customer("P2", ["20000.00", "42999.99"]),
+                 _c_customer("P3", ["20000.00", "43000.00"]),
+                 _c_customer("P4", ["70000.00"])]
+    assert_tasks_equivalent(DEFAULT, histories, "2025-10-24T09:00:00+08:00")
+    tasks = DEFAULT.evaluate_batch(*tables(histories), as_of="2025-10-24T09:00:00+08:00").tasks
+    prepay = tasks.filter(pl.col("clause") == "SV-C-PREPAY").sort("customer_id")
+    assert [str(v) for v in prepay.get_column("remaining_amount")] == [
+        "63000.00", "47250.00", "0.01", "0.00", "0.00"]
+    assert prepay.get_column("status").to_list() == [
+        "overdue", "overdue", "overdue", "on_time", "on_time"]
+
+
+@settings(max_examples=30, deadline=None, derandomize=True)
+@given(first=st.integers(0, 6_300_000), second=st.integers(0, 6_300_000))
+def test_prepayment_completes_exactly_at_the_required_amount(first: int, second: int) -> None:
+    """Complete iff the two prepayments (fen) reach 63000.00; the rest is what remains."""
+    from decimal import Decimal
+
+    amounts = [f"{Decimal(first) / 100:.2f}", f"{Decimal(second) / 100:.2f}"]
+    d = DEFAULT.evaluate(*_c_customer("P", amounts), as_of="2025-10-24T09:00:00+08:00")
+    (task,) = [t for t in d.tasks if t.clause == "SV-C-PREPAY"]
+    total = first + second
+    assert (task.completed_at is not None) is (total >= 6_300_000)
+    assert task.remaining_amount == max(Decimal(6_300_000 - total) / 100, Decimal(0))

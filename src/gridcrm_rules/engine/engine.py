@@ -213,6 +213,7 @@ class Engine:
         run = _Run(self, cust, tuple(known), instant, env)
         for decision in self._program.decisions:
             run.decide(decision, credit_facts)
+        run.build_tasks()
         return Decision(
             customer_id=cust.id,
             as_of=instant,
@@ -275,6 +276,7 @@ class _Run:
         self.hits: list[RuleHit] = []
         self.entitlements: list[Entitlement] = []
         self.tasks: list[Task] = []
+        self.pending: list[tuple[CompiledRule, dict[str, Any], Event | None]] = []
         self.outcomes: dict[str, DecisionOutcome] = {}
         self.credit: CreditResult | None = None
         self.key_account: KeyAccountProfile | None = None
@@ -316,7 +318,7 @@ class _Run:
         if d.spec.emits == "entitlement":
             self.entitlements += [self.entitlement(r, o) for r, o in hits]
         elif d.spec.emits == "task":
-            self.tasks += [self.task(r, o, event) for r, o in hits]
+            self.pending += [(r, o, event) for r, o in hits]
         else:
             values = dict(d.default)
             if hits and d.spec.hit_policy != "collect":
@@ -387,8 +389,18 @@ class _Run:
             params=extra,
         )
 
+    def build_tasks(self) -> None:
+        """Build the tasks of every task rule that fired, once all decisions are made
+        (a task may need an entitlement's amount: ``completed_amount_of``)."""
+        self.tasks = [self.task(r, o, e) for r, o, e in self.pending]
+
     def task(self, rule: CompiledRule, outputs: dict[str, Any], event: Event | None) -> Task:
         evaluation: EvalContext = self.env[CONTEXT_KEY]
+        code = outputs.get("completed_amount_of")
+        if code is not None:
+            amounts = [e.params.get("amount") for e in self.entitlements if e.code == code]
+            outputs = {**outputs, "completed_amount": next(
+                (a for a in amounts if a is not None), None)}
         return build_task(
             rule.source.clause, outputs, event, self.events, self.as_of, notes=evaluation.notes
         )

@@ -56,9 +56,10 @@ def explain_text(d: Decision) -> str:
         lines.append("Tasks:")
         for t in d.tasks:
             late = f", overdue by {t.overdue_by}" if t.overdue_by else ""
+            left = f", {t.remaining_amount} remaining" if t.remaining_amount else ""
             lines.append(
                 f"  {t.kind} [{t.clause}] due {t.due.isoformat()} ({t.basis}) "
-                f"via {_fmt(t.channel)} by {_fmt(t.unit)}: {t.status}{late}"
+                f"via {_fmt(t.channel)} by {_fmt(t.unit)}: {t.status}{late}{left}"
             )
     if d.key_account is not None:
         k = d.key_account
