@@ -210,3 +210,19 @@ def test_prepayment_completes_exactly_at_the_required_amount(first: int, second:
     total = first + second
     assert (task.completed_at is not None) is (total >= 6_300_000)
     assert task.remaining_amount == max(Decimal(6_300_000 - total) / 100, Decimal(0))
+
+
+def test_override_scope_agrees() -> None:
+    """An override of a key account applies, of another customer is refused: both backends."""
+    over = {"type": "grade_override", "id": "o1", "at": "2026-11-10T10:00:00+08:00",
+            "by": "kam01", "to_grade": "A", "reason": "r"}
+    late = [{"type": "bill_issued", "id": "b1", "period": "2026-02", "amount": "100.00",
+             "due": "2026-03-15"},
+            {"type": "payment_received", "id": "p1", "at": "2026-03-16T09:00:00+08:00",
+             "amount": "100.00"}]
+    base = {"category": "lv_commercial", "supply_voltage_kv": 0.38}
+    histories: list[History] = [({"id": "K", **base, "org_type": "hotel"}, [*late, over]),
+                                ({"id": "N", **base, "org_type": "enterprise"}, [*late, over])]
+    got = assert_equivalent(DEFAULT, histories, "2026-11-22T09:00:00+08:00")
+    grades = dict(zip(got.get_column("customer_id"), got.get_column("grade"), strict=True))
+    assert grades == {"K": "A", "N": "B"}

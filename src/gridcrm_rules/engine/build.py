@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import graphlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any, Final
@@ -467,6 +467,10 @@ def build_program(
                 b.errors.append(ErrorRecord("missing_param", ("facts", provider.name, needed), msg))
     if b.errors:
         raise PackError(_title(packs), b.errors)
+    if "credit" in compiled and "ka_list" in compiled:
+        # An override's scope reads ka_list.member (engine.credit_result, RULES.md §2).
+        credit = compiled["credit"]
+        compiled["credit"] = replace(credit, depends_on=credit.depends_on | {"ka_list"})
     order = _order(compiled, packs)
     return Program(
         decisions=tuple(compiled[n] for n in order),

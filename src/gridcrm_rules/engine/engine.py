@@ -57,6 +57,8 @@ PackInput = str | os.PathLike[str] | Mapping[str, Any] | PackSpec
 CustomerInput = Customer | Mapping[str, Any]
 EventInput = BaseModel | Mapping[str, Any]
 Hit = tuple[CompiledRule, dict[str, Any]]
+KEY_ACCOUNT_MEMBER: Final = "ka_list.member"
+"""Where an override's scope reads key-account status (decided before credit: build.py)."""
 
 
 def _cutoff(as_of: datetime) -> date:
@@ -368,6 +370,8 @@ class _Run:
             theft_caused_d=bool(credit_facts.get("theft_or_violation_3y")),
             max_steps=int(params.get("override_max_steps", 1)),
             theft_d_locked=bool(params.get("override_theft_d_locked", True)),
+            scope=str(params.get("override_scope", "key_accounts")),
+            key_account=self.env.get(KEY_ACCOUNT_MEMBER),
         )
         self.credit = CreditResult(
             grade=effective,
