@@ -226,3 +226,23 @@ def test_override_scope_agrees() -> None:
     got = assert_equivalent(DEFAULT, histories, "2026-11-22T09:00:00+08:00")
     grades = dict(zip(got.get_column("customer_id"), got.get_column("grade"), strict=True))
     assert grades == {"K": "A", "N": "B"}
+
+
+def test_c_notice_episodes_agree() -> None:
+    """SV-C-NOTICE once per C episode (due the month C began), in both backends."""
+    bills = [{"type": "bill_issued", "id": "b1", "period": "2025-11", "amount": "500.00",
+              "due": "2025-12-20"},
+             {"type": "bill_issued", "id": "b2", "period": "2025-12", "amount": "400.00",
+              "due": "2026-01-20"},
+             {"type": "payment_received", "id": "p1", "at": "2026-02-10T10:00:00+08:00",
+              "amount": "500.00", "bill_id": "b1"}]
+    notice = {"type": "grade_notice_sent", "id": "g1", "at": "2026-02-28T23:59:59+08:00"}
+    lv = {"category": "lv_commercial", "supply_voltage_kv": 0.38, "prepaid_meter": True}
+    histories: list[History] = [({"id": "E0", **lv}, bills), ({"id": "E1", **lv},
+                                                                [*bills, notice])]
+    for as_of in ("2026-02-15T09:00:00+08:00", "2026-03-20T12:00:00+08:00"):
+        assert_tasks_equivalent(DEFAULT, histories, as_of)
+    d = DEFAULT.evaluate(*histories[0], as_of="2026-03-20T12:00:00+08:00")
+    (notice_task,) = [t for t in d.tasks if t.clause == "SV-C-NOTICE"]
+    assert notice_task.due.isoformat() == "2026-02-28T23:59:59+08:00"
+    assert "the C episode began in 2026-02" in " ".join(d.trace.notes)

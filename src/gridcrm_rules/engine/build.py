@@ -59,6 +59,7 @@ EMIT_OUTPUTS: Final[Mapping[str, Mapping[str, tuple[Type, bool]]]] = {
         "completed_after": (DATETIME.or_none(), False),
         "for_year": (NUMBER.or_none(), False),
         "completed_amount_of": (STR.or_none(), False),
+        "episode_of": (STR.or_none(), False),
         "extended_by": (Type.enum(*EVENT_MODELS).or_none(), False),
         "extension_notice_days": (NUMBER, False),
         "extension_months": (NUMBER, False),

@@ -37,6 +37,7 @@ from ..models import (
 )
 from ..packs import PackRegistry, PackSpec, ResolvedPack
 from .build import CompiledDecision, CompiledRule, Program, build_program
+from .episodes import episode_start, episode_window
 from .overrides import apply_overrides
 from .step import DecisionStep
 from .tasks import build_task
@@ -201,17 +202,8 @@ class Engine:
             if when <= instant
         ]
         cutoff = _cutoff(instant)
-        ctx = FactContext(cust, tuple(known), instant, cutoff, self._program.params)
         evaluation = EvalContext(self._calendar)
-        env: dict[str, Any] = {f"params.{k}": v for k, v in self._program.params.items()}
-        env.update(_customer_env(cust))
-        env.update({"as_of": instant, "cutoff": cutoff, CONTEXT_KEY: evaluation})
-        credit_facts: dict[str, Any] = {}
-        for provider in self._facts.providers_for(set(self._program.facts_read)):
-            values = provider.compute(ctx)
-            env.update(values)
-            if provider.name == "credit":
-                credit_facts = dict(values)
+        env, credit_facts = self._env(cust, tuple(known), instant, evaluation)
         run = _Run(self, cust, tuple(known), instant, env)
         for decision in self._program.decisions:
             run.decide(decision, credit_facts)
@@ -234,6 +226,44 @@ class Engine:
                 notes=tuple(evaluation.notes),
             ),
         )
+
+    def _env(
+        self,
+        cust: Customer,
+        known: tuple[Event, ...],
+        instant: datetime,
+        evaluation: EvalContext,
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The names rules read (params, customer, facts, instants) and the credit facts."""
+        cutoff = _cutoff(instant)
+        ctx = FactContext(cust, known, instant, cutoff, self._program.params)
+        env: dict[str, Any] = {f"params.{k}": v for k, v in self._program.params.items()}
+        env.update(_customer_env(cust))
+        env.update({"as_of": instant, "cutoff": cutoff, CONTEXT_KEY: evaluation})
+        credit_facts: dict[str, Any] = {}
+        for provider in self._facts.providers_for(set(self._program.facts_read)):
+            values = provider.compute(ctx)
+            env.update(values)
+            if provider.name == "credit":
+                credit_facts = dict(values)
+        return env, credit_facts
+
+    def computed_grade_at(
+        self, customer: Customer, events: Sequence[Event], instant: datetime
+    ) -> str | None:
+        """The grade the ``credit`` decision computes (before overrides) from the events
+        known at ``instant``: the grade a run at that instant determined (SV-C-NOTICE)."""
+        credit = next((d for d in self._program.decisions if d.name == "credit"), None)
+        if credit is None:
+            return None
+        known = tuple(e for e in events if event_instant(e) <= instant)
+        env, _ = self._env(customer, known, instant, EvalContext(self._calendar))
+        matched = DecisionStep(credit, day=local_date(instant)).matches(env)
+        values = dict(credit.default)
+        if matched:
+            values.update(matched[0][1])
+        grade = values.get("grade")
+        return None if grade is None else str(grade)
 
     def evaluate_batch(
         self,
@@ -393,6 +423,25 @@ class _Run:
             params=extra,
         )
 
+    def episode_outputs(
+        self, rule: CompiledRule, outputs: dict[str, Any], evaluation: EvalContext
+    ) -> dict[str, Any]:
+        """``due``/``completed_after`` of a task owed once per episode of a grade."""
+        grade = str(outputs["episode_of"])
+        earliest = min((local_date(event_instant(e)) for e in self.events), default=None)
+        start, capped = episode_start(
+            lambda t: self.engine.computed_grade_at(self.customer, self.events, t),
+            self.as_of, grade, earliest=earliest,
+        )
+        after, due = episode_window(start)
+        since = "" if start == self.day.replace(day=1) else " (graded " + grade + \
+            " at every month end since)"
+        evaluation.notes.append(
+            f"{rule.source.clause}: the {grade} episode began in {start:%Y-%m}{since}"
+            + (f"; not re-graded before {start:%Y-%m}" if capped else "")
+        )
+        return {**outputs, "due": due, "completed_after": after}
+
     def build_tasks(self) -> None:
         """Build the tasks of every task rule that fired, once all decisions are made
         (a task may need an entitlement's amount: ``completed_amount_of``)."""
@@ -400,6 +449,8 @@ class _Run:
 
     def task(self, rule: CompiledRule, outputs: dict[str, Any], event: Event | None) -> Task:
         evaluation: EvalContext = self.env[CONTEXT_KEY]
+        if outputs.get("episode_of") is not None:
+            outputs = self.episode_outputs(rule, outputs, evaluation)
         code = outputs.get("completed_amount_of")
         if code is not None:
             amounts = [e.params.get("amount") for e in self.entitlements if e.code == code]
