@@ -246,3 +246,18 @@ def test_c_notice_episodes_agree() -> None:
     (notice_task,) = [t for t in d.tasks if t.clause == "SV-C-NOTICE"]
     assert notice_task.due.isoformat() == "2026-02-28T23:59:59+08:00"
     assert "the C episode began in 2026-02" in " ".join(d.trace.notes)
+
+
+def test_key_account_duties_agree() -> None:
+    """MT-DEFECT/PATROL/SEASONAL tasks in both backends, at the 20th's last second and after."""
+    report = {"type": "defect_report_submitted", "id": "d1", "at": "2026-03-20T23:59:59+08:00"}
+    patrol = {"type": "line_patrol_completed", "id": "l1", "at": "2026-02-10T10:00:00+08:00"}
+    histories: list[History] = [
+        ({"id": "H1", "category": "other", "supply_voltage_kv": 0.38, "org_type": "hospital"},
+         [report, patrol]),
+        ({"id": "G1", "category": "lv_commercial", "supply_voltage_kv": 0.38},
+         [*_months("5000"), report]),
+        ({"id": "R1", "category": "residential", "supply_voltage_kv": 0.22}, [report]),
+    ]
+    for as_of in ("2026-03-20T23:59:59+08:00", "2026-03-21T00:00:00+08:00"):
+        assert_tasks_equivalent(DEFAULT, histories, as_of)

@@ -50,6 +50,7 @@ DEFAULT_PACKS: Final = (
     "credit_tasks",
     "entitlements",
     "key_accounts",
+    "key_account_duties",
     "service_quality",
 )
 """The packs :meth:`Engine.default` loads."""

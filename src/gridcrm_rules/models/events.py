@@ -398,6 +398,34 @@ class PrepaidMeterInstalled(_EventBase):
     for_event: EventRef | None = None
 
 
+class DefectReportSubmitted(_EventBase):
+    """The key-account customer's monthly defect report (缺陷报表) received (MT-DEFECT)."""
+
+    type: Literal["defect_report_submitted"] = "defect_report_submitted"
+    at: Instant
+
+
+class LinePatrolCompleted(_EventBase):
+    """The customer's monthly patrol of its lines and equipment (巡视) done (MT-PATROL)."""
+
+    type: Literal["line_patrol_completed"] = "line_patrol_completed"
+    at: Instant
+
+
+class SpringInspectionCompleted(_EventBase):
+    """The customer's yearly spring inspection (春查) done (MT-SEASONAL)."""
+
+    type: Literal["spring_inspection_completed"] = "spring_inspection_completed"
+    at: Instant
+
+
+class AutumnInspectionCompleted(_EventBase):
+    """The customer's yearly autumn inspection (秋查) done (MT-SEASONAL)."""
+
+    type: Literal["autumn_inspection_completed"] = "autumn_inspection_completed"
+    at: Instant
+
+
 Event = Annotated[
     Union[  # noqa: UP007 -- a discriminated union reads clearer as Union[...]
         BillIssued,
@@ -431,6 +459,10 @@ Event = Annotated[
         ConstructionStarted,
         PrepaymentCompleted,
         PrepaidMeterInstalled,
+        DefectReportSubmitted,
+        LinePatrolCompleted,
+        SpringInspectionCompleted,
+        AutumnInspectionCompleted,
     ],
     Field(discriminator="type"),
 ]
@@ -468,6 +500,10 @@ EventType = Literal[
     "construction_started",
     "prepayment_completed",
     "prepaid_meter_installed",
+    "defect_report_submitted",
+    "line_patrol_completed",
+    "spring_inspection_completed",
+    "autumn_inspection_completed",
 ]
 
 _EVENTS: TypeAdapter[tuple[Event, ...]] = TypeAdapter(
