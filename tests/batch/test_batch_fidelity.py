@@ -261,3 +261,15 @@ def test_key_account_duties_agree() -> None:
     ]
     for as_of in ("2026-03-20T23:59:59+08:00", "2026-03-21T00:00:00+08:00"):
         assert_tasks_equivalent(DEFAULT, histories, as_of)
+
+
+def test_key_account_duties_by_connection_date_agree() -> None:
+    """The connected_on guard of the MT rules, both backends (with and without a date)."""
+    base = {"category": "other", "supply_voltage_kv": 0.38, "org_type": "hospital"}
+    histories: list[History] = [({"id": f"K{i}", **base, "connected_on": day}, [])
+                                for i, day in enumerate(["2026-03-20", "2026-03-21",
+                                                         "2025-12-01", "2020-01-01"])]
+    histories.append(({"id": "KN", **base}, []))
+    assert_tasks_equivalent(DEFAULT, histories, "2026-03-26T09:00:00+08:00")
+    result = DEFAULT.evaluate_batch(*tables(histories), as_of="2026-03-26T09:00:00+08:00")
+    assert result.notes == ()  # the guard compiled: no decision was left to per-customer runs
