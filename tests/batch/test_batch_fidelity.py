@@ -196,6 +196,9 @@ def test_partial_prepayment_agrees() -> None:
         "63000.00", "47250.00", "0.01", "0.00", "0.00"]
     assert prepay.get_column("status").to_list() == [
         "overdue", "overdue", "overdue", "on_time", "on_time"]
+    notes = DEFAULT.evaluate(*histories[1], as_of="2025-10-24T09:00:00+08:00").trace.notes
+    assert ("SV-C-PREPAY: 1 prepayment_completed event(s) came to 15750.00 of the required "
+            "63000.00: not complete, 47250.00 remains") in notes
 
 
 @settings(max_examples=30, deadline=None, derandomize=True)

@@ -249,7 +249,7 @@ class Engine:
                 credit_facts = dict(values)
         return env, credit_facts
 
-    def computed_grade_at(
+    def _computed_grade_at(
         self, customer: Customer, events: Sequence[Event], instant: datetime
     ) -> str | None:
         """The grade the ``credit`` decision computes (before overrides) from the events
@@ -431,7 +431,7 @@ class _Run:
         grade = str(outputs["episode_of"])
         earliest = min((local_date(event_instant(e)) for e in self.events), default=None)
         start, capped = episode_start(
-            lambda t: self.engine.computed_grade_at(self.customer, self.events, t),
+            lambda t: self.engine._computed_grade_at(self.customer, self.events, t),
             self.as_of, grade, earliest=earliest,
         )
         after, due = episode_window(start)
