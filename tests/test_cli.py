@@ -136,7 +136,7 @@ def test_cli_packs_lists_builtin_packs(capsys: pytest.CaptureFixture[str]) -> No
     """``packs`` lists credit and credit_strict (which extends credit) with their params."""
     assert main(["packs"]) == 0
     out = capsys.readouterr().out
-    assert re.search(r"^credit 1\.0\.0: ", out, re.MULTILINE)
+    assert re.search(r"^credit 1\.1\.0: ", out, re.MULTILINE)
     assert re.search(r"^credit_strict 1\.0\.0 \(extends credit\): ", out, re.MULTILINE)
     assert "param arrears_reading = 'age'" in out
     assert "decision credit [first, over customer]: 5 rules" in out

@@ -36,8 +36,9 @@ def test_batch_equals_scalar_on_random_customers(data) -> None:  # type: ignore[
 
 @pytest.mark.parametrize(
     "params",
-    [{"arrears_reading": "amount"}, {"year_window": "calendar_year"}],
-    ids=["amount-reading", "calendar-year"],
+    [{"arrears_reading": "amount"}, {"year_window": "calendar_year"},
+     {"arrears_in_year_reading": "due_in_window"}],
+    ids=["amount-reading", "calendar-year", "due-in-window"],
 )
 @settings(max_examples=6, deadline=None, derandomize=True,
           suppress_health_check=list(HealthCheck), phases=NO_SHRINK)

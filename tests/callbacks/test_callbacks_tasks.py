@@ -244,7 +244,7 @@ def test_extensions_add_up_to_one_period_at_most() -> None:
 def test_extension_for_another_plan_is_ignored() -> None:
     """A request naming another notice does not touch this plan."""
     other = {**_request("x1", "2027-01-10T09:00:00+08:00"), "for_event": "n2"}
-    events = _events(NOTICE, other)
+    events = _events(NOTICE, {**NOTICE, "id": "n2"}, other)
     assert extended_due(EXPIRY, RULE, events[0], events, clause="SP-VALID") == EXPIRY
 
 

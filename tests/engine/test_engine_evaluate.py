@@ -22,8 +22,9 @@ CUSTOMER: dict[str, Any] = {"id": "C1", "category": "lv_commercial", "supply_vol
 
 @pytest.fixture(scope="module")
 def credit() -> gr.Engine:
-    """An engine with only the credit pack (the spine under test)."""
-    return gr.Engine.from_packs(["credit"])
+    """An engine with only the credit pack (the spine under test); without the
+    key_accounts pack an override needs override_scope all."""
+    return gr.Engine.from_packs(["credit"], params={"override_scope": "all"})
 
 
 def bill(bid: str, due: str, amount: str = "100.00") -> dict[str, Any]:
@@ -261,7 +262,7 @@ def _history(i: int) -> list[dict[str, Any]]:
 
 def test_thread_safety_identical_dumps() -> None:
     """Eight threads evaluating the same inputs on one engine give identical dumps."""
-    engine = gr.Engine.from_packs(["credit"])
+    engine = gr.Engine.from_packs(["credit"], params={"override_scope": "all"})
     inputs = [({**CUSTOMER, "id": f"C{i % 5}"}, _history(i % 5)) for i in range(200)]
     serial = [engine.evaluate(c, e, as_of=AS_OF).model_dump(mode="json") for c, e in inputs]
     with ThreadPoolExecutor(max_workers=8) as pool:

@@ -10,7 +10,9 @@ import gridcrm_rules as gr
 from gridcrm_rules.engine import GRADE_RANK
 
 AS_OF = "2026-11-22T09:00:00+08:00"
-CUSTOMER = {"id": "C1", "category": "lv_commercial", "supply_voltage_kv": "0.38"}
+CUSTOMER = {"id": "C1", "category": "lv_commercial", "supply_voltage_kv": "0.38",
+            "org_type": "hotel"}
+"""An important customer (KA-IMP), so within a key-account manager's authority."""
 
 LATE_B = [
     {
@@ -57,8 +59,8 @@ def override(oid: str, at: str, to: str, expires: str | None = None) -> dict[str
 
 @pytest.fixture(scope="module")
 def engine() -> gr.Engine:
-    """The credit pack with default authority (one step, theft D locked)."""
-    return gr.Engine.from_packs(["credit"])
+    """The credit and key-account packs with default authority (one step, theft D locked)."""
+    return gr.Engine.from_packs(["credit", "key_accounts"])
 
 
 def credit(engine: gr.Engine, events: list[dict[str, Any]]) -> gr.CreditResult:
@@ -206,3 +208,52 @@ def test_outcome_values_carry_effective_and_computed_grade(engine: gr.Engine) ->
     d = engine.evaluate(CUSTOMER, [*LATE_B, override("o1", "2026-11-10", "A")], as_of=AS_OF)
     assert d.outcomes["credit"].values["grade"] == "A"
     assert d.outcomes["credit"].values["computed_grade"] == "B"
+
+
+def test_override_of_a_customer_who_is_no_key_account_is_refused(engine: gr.Engine) -> None:
+    """Issue 14: the authority covers 大客户 only; the refusal says why."""
+    plain = {**CUSTOMER, "org_type": "enterprise"}
+    d = engine.evaluate(plain, [*LATE_B, override("o1", "2026-11-10", "A")], as_of=AS_OF)
+    assert d.credit is not None
+    assert (d.credit.grade, d.credit.computed_grade) == ("B", "B")
+    (rec,) = d.credit.overrides
+    assert rec.status == "refused"
+    assert rec.detail is not None
+    assert "not a key account" in rec.detail
+
+
+def test_override_scope_all_widens_the_authority(engine: gr.Engine) -> None:
+    """override_scope: all lets the override of any customer apply."""
+    plain = {**CUSTOMER, "org_type": "enterprise"}
+    wide = engine.with_params(override_scope="all")
+    d = wide.evaluate(plain, [*LATE_B, override("o1", "2026-11-10", "A")], as_of=AS_OF)
+    assert d.credit is not None
+    assert d.credit.grade == "A"
+
+
+def test_general_key_account_by_consumption_may_be_overridden(engine: gr.Engine) -> None:
+    """A KA-GEN customer (5,000 kWh a month last year) is a key account too."""
+    plain = {**CUSTOMER, "org_type": "enterprise"}
+    months = [{"type": "monthly_consumption", "id": f"m{m}", "month": f"2025-{m:02d}",
+               "kwh": "5000"} for m in range(1, 13)]
+    d = engine.evaluate(plain, [*months, *LATE_B, override("o1", "2026-11-10", "A")],
+                        as_of=AS_OF)
+    assert d.credit is not None
+    assert d.credit.grade == "A"
+
+
+def test_without_key_account_pack_the_scope_cannot_be_checked() -> None:
+    """Credit alone cannot tell a key account: a key_accounts-scoped override is refused."""
+    d = gr.Engine.from_packs(["credit"]).evaluate(
+        CUSTOMER, [*LATE_B, override("o1", "2026-11-10", "A")], as_of=AS_OF)
+    assert d.credit is not None
+    (rec,) = d.credit.overrides
+    assert rec.status == "refused"
+    assert rec.detail is not None
+    assert "key_accounts pack is not loaded" in rec.detail
+
+
+def test_unknown_override_scope_is_refused() -> None:
+    """A scope that is neither key_accounts nor all is a pack error at load."""
+    with pytest.raises(gr.errors.PackError, match="override_scope"):
+        gr.Engine.from_packs(["credit"], params={"override_scope": "everyone"})

@@ -17,7 +17,8 @@ from gridcrm_rules.facts import CREDIT_FACTS, FactContext, credit_facts, default
 CUSTOMER = Customer(id="C1", category="residential", supply_voltage_kv=Decimal("0.22"))
 AS_OF = to_aware("2026-11-22T09:00:00+08:00")
 CUTOFF = date(2026, 10, 31)
-DEFAULTS = {"arrears_reading": "age", "year_window": "rolling_12m"}
+DEFAULTS = {"arrears_reading": "age", "year_window": "rolling_12m",
+            "arrears_in_year_reading": "any_day"}
 
 
 def facts(
@@ -50,7 +51,7 @@ def pay(pid: str, at: str, amount: str = "100.00", bill_id: str | None = None) -
 def test_provider_declares_every_fact_it_computes() -> None:
     """The credit provider's declared names are exactly the keys it returns."""
     assert set(facts([])) == set(CREDIT_FACTS.provides)
-    assert CREDIT_FACTS.params == ("arrears_reading", "year_window")
+    assert CREDIT_FACTS.params == ("arrears_reading", "year_window", "arrears_in_year_reading")
 
 
 def test_declared_fact_types() -> None:
@@ -168,13 +169,53 @@ def test_late_payment_detected_by_shanghai_date() -> None:
         ("calendar_year", "2026-10-31", True),
     ],
 )
-def test_year_window_boundaries(window: str, due: str, counted: bool) -> None:
-    """The window is (start, cutoff]: a bill paid a day late counts only if due inside it."""
+def test_year_window_boundaries_due_in_window(window: str, due: str, counted: bool) -> None:
+    """due_in_window reading: a bill paid a day late counts only if due inside (start, cutoff]."""
     y, m, d = (int(x) for x in due.split("-"))
     paid = date(y, m, d).toordinal() + 1
     at = date.fromordinal(paid).isoformat()
+    f = facts([bill("b1", due), pay("p1", at)], year_window=window,
+              arrears_in_year_reading="due_in_window")
+    assert f["had_arrears_in_year"] is counted
+
+
+@pytest.mark.parametrize(
+    ("window", "start"),
+    [("rolling_12m", date(2025, 10, 31)), ("calendar_year", date(2025, 12, 31))],
+)
+@pytest.mark.parametrize(
+    ("due_offset", "paid_offset", "counted"),
+    [
+        (0, 1, True),  # due the day before the window, paid on its first day: in arrears then
+        (0, 0, False),  # paid on its due day, before the window: a clean year
+        (-40, 0, False),  # long overdue, but settled before the window opened
+        (-40, 1, True),  # long overdue, settled on the window's first day
+        (1, 2, True),  # due on the first day, paid a day late (both readings)
+        (1, 1, False),  # due on the first day, paid on time
+    ],
+)
+def test_any_day_reading_at_the_window_start(
+    window: str, start: date, due_offset: int, paid_offset: int, counted: bool
+) -> None:
+    """any_day (default): some day of the window with a bill past due and unpaid counts."""
+    due = date.fromordinal(start.toordinal() + due_offset).isoformat()
+    at = date.fromordinal(start.toordinal() + paid_offset).isoformat() + "T10:00:00+08:00"
     f = facts([bill("b1", due), pay("p1", at)], year_window=window)
     assert f["had_arrears_in_year"] is counted
+
+
+def test_any_day_reading_counts_a_bill_due_before_the_window_still_unpaid() -> None:
+    """A bill due before the window and unpaid at the cutoff is arrears on every window day."""
+    f = facts([bill("b1", "2025-09-15")])
+    assert f["had_arrears_in_year"] is True
+    assert facts([bill("b1", "2025-09-15")], arrears_in_year_reading="due_in_window")[
+        "had_arrears_in_year"] is False
+
+
+def test_unknown_arrears_in_year_reading_is_refused() -> None:
+    """A reading that is neither any_day nor due_in_window is an error, not a guess."""
+    with pytest.raises(ValueError, match="arrears_in_year_reading"):
+        facts([], arrears_in_year_reading="sometimes")
 
 
 def test_zero_amount_bill_is_never_late() -> None:

@@ -293,3 +293,32 @@ def test_override_expiring_before_it_is_made_is_refused() -> None:
     }
     with pytest.raises(ValidationError, match="expires must be after at"):
         parse_events([bad])
+
+
+def test_event_naming_unknown_event_refused() -> None:
+    """Issue 14: any ``for_event`` naming no event of the history is refused on that field."""
+    with pytest.raises(ValidationError) as info:
+        parse_events(
+            [
+                {"type": "repair_archived", "id": "r1", "at": "2026-05-01"},
+                {"type": "callback_completed", "id": "c1", "at": "2026-05-01", "for_event": "r2"},
+                {"type": "outage_sms_sent", "id": "s1", "at": "2026-05-01", "for_event": "r1"},
+            ]
+        )
+    (error,) = info.value.errors()
+    assert error["loc"] == (1, "for_event")
+    assert error["type"] == "unknown_event"
+    assert "'r2'" in error["msg"]
+
+
+def test_planned_outage_announced_after_start_refused() -> None:
+    """An outage cannot be announced after it started; announced_at dates the event."""
+    with pytest.raises(ValidationError, match="announced_at must not be after start"):
+        parse_events([{"type": "planned_outage", "id": "o1", "start": "2026-05-02T08:00:00+08:00",
+                       "end": "2026-05-02T10:00:00+08:00",
+                       "announced_at": "2026-05-02T09:00:00+08:00"}])
+    (outage,) = parse_events([{"type": "planned_outage", "id": "o1",
+                               "start": "2026-05-02T08:00:00+08:00",
+                               "end": "2026-05-02T10:00:00+08:00",
+                               "announced_at": "2026-04-28T09:00:00+08:00"}])
+    assert event_instant(outage).isoformat() == "2026-04-28T09:00:00+08:00"

@@ -34,7 +34,7 @@ from dateutil.relativedelta import relativedelta
 
 from .._time import SHANGHAI, local_date
 from ..facts import FactProvider
-from ..facts.credit import credit_facts
+from ..facts.credit import arrears_in_year_reading, credit_facts
 from ._catalog import BILL_ROW, ROW, TZ
 from ._runs import I64, distinct_per_customer
 from ._settle import Bills, Payments, settle_arrays
@@ -158,6 +158,7 @@ def credit_columnar(ctx: ColumnarContext) -> pl.DataFrame:
     cutoff = ctx.cutoff
     cut_end = datetime.combine(cutoff + timedelta(days=1), time(0), tzinfo=SHANGHAI)
     window_start, window_end = _window(cutoff, str(ctx.params["year_window"]))
+    any_day = arrears_in_year_reading(ctx.params) == "any_day"
     reading = str(ctx.params["arrears_reading"])
     if reading not in ("age", "amount"):
         raise ValueError(f"arrears_reading: expected 'age' or 'amount', got {reading!r}")
@@ -177,7 +178,11 @@ def credit_columnar(ctx: ColumnarContext) -> pl.DataFrame:
     runs = s.runs
     arrears = runs.reduce(np.where(counted, s.unpaid, 0), n)
     oldest = runs.reduce(np.where(owing, s.due, big), n, how="min", fill=big)
-    had = runs.reduce((in_window & ((s.unpaid > 0) | late)).astype(np.int64), n) > 0
+    arrears_days = in_window & ((s.unpaid > 0) | late)
+    if any_day:  # due before the window and not settled before its first day
+        arrears_days |= (counted & (s.due <= ws_day) & (s.amount > 0)
+                         & ((s.settled_day < 0) | (s.settled_day > ws_day)))
+    had = runs.reduce(arrears_days.astype(np.int64), n) > 0
     window_n = runs.reduce(in_window.astype(np.int64), n)
     window_sum = runs.reduce(np.where(in_window, s.amount, 0), n)
     billing = distinct_per_customer(s.c, s.period, n)

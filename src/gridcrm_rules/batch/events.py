@@ -236,6 +236,33 @@ def _by_model(slow: pl.DataFrame, result: EventsIn) -> None:
         result.frame = pl.concat([result.frame, extra], rechunk=True)
 
 
+def _unknown_references(result: EventsIn) -> None:
+    """Refuse every event whose ``for_event`` names no event of its customer's history.
+
+    Only model-validated rows carry ``for_event`` (no fast type has it); the ids
+    they name are looked up among the customer's ids by a join, as
+    :func:`~gridcrm_rules.models.parse_events` does for one history.
+    """
+    refs = [(row, getattr(m, "for_event", None), m.type) for row, m in result.models.items()]
+    refs = [r for r in refs if r[1] is not None]
+    if not refs:
+        return
+    frame = result.frame
+    asked = pl.DataFrame({ROW: [r[0] for r in refs], "__ref": [r[1] for r in refs],
+                          "__type": [r[2] for r in refs]},
+                         schema={ROW: pl.Int64, "__ref": pl.String, "__type": pl.String})
+    asked = asked.join(frame.select(ROW, "customer_id", CKEY), on=ROW, how="inner")
+    known = frame.select(CKEY, pl.col("id").alias("__ref"))
+    missing = asked.join(known, on=[CKEY, "__ref"], how="anti").sort(ROW)
+    for r in missing.iter_rows(named=True):
+        result.errors.append(
+            ErrorRow("events", r[ROW], r["customer_id"], "for_event", "unknown_event",
+                     f"{r['__type']} names event '{r['__ref']}' (for_event), which is not "
+                     "in the history", r["__ref"])
+        )
+        result.rejected.setdefault(r["customer_id"], []).append(r[ROW])
+
+
 def validate_events(raw: pl.DataFrame) -> EventsIn:
     """Check every row of an events table (with ``__row`` and ``customer_id``)."""
     if raw.schema["customer_id"] != pl.String():
@@ -261,6 +288,7 @@ def validate_events(raw: pl.DataFrame) -> EventsIn:
     _by_model(slow, result)
     history = check_history(result.frame)
     result.errors += history.errors
+    _unknown_references(result)
     for cid, rows in history.rejected.items():
         result.rejected.setdefault(cid, []).extend(rows)
     result.frame = result.frame.with_columns(history.bill_row)

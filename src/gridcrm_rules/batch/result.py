@@ -61,7 +61,7 @@ TASKS_SCHEMA: Final = pl.Schema(
     {"customer_id": pl.String(), "row": pl.Int64(), "kind": pl.String(), "clause": pl.String(),
      "trigger_event_id": pl.String(), "due": DT, "basis": pl.String(), "channel": pl.String(),
      "unit": pl.String(), "status": pl.String(), "completed_at": DT,
-     "overdue_by": pl.Duration("us")}
+     "overdue_by": pl.Duration("us"), "remaining_amount": pl.Decimal(38, 2)}
 )
 
 
@@ -177,7 +177,8 @@ def task_rows(customer_id: str, row: int, tasks: Iterable[Task]) -> list[dict[st
         {"customer_id": customer_id, "row": row, "kind": t.kind, "clause": t.clause,
          "trigger_event_id": t.trigger_event_id, "due": t.due, "basis": t.basis,
          "channel": t.channel, "unit": t.unit, "status": t.status,
-         "completed_at": t.completed_at, "overdue_by": t.overdue_by}
+         "completed_at": t.completed_at, "overdue_by": t.overdue_by,
+         "remaining_amount": t.remaining_amount}
         for t in tasks
     ]
 

@@ -5,7 +5,7 @@
 * :class:`Schedule` / :func:`load_schedules` -- a year's schedule as data, so
   next year's notice or a provincial holiday needs no release.
 * :mod:`~gridcrm_rules.calendar.deadlines` -- pure calendar-time arithmetic.
-* :mod:`~gridcrm_rules.calendar.organisation` -- CB-REPORT, CB-CARD, MT-PLAN.
+* :mod:`~gridcrm_rules.calendar.organisation` -- CB-REPORT, CB-CARD, MT-PLAN, KA-ANNUAL.
 """
 
 from gridcrm_rules.calendar._official import official_schedules
@@ -22,6 +22,7 @@ from gridcrm_rules.calendar.deadlines import (
 from gridcrm_rules.calendar.organisation import (
     CARD_ROUNDS_PER_YEAR,
     CLAUSE_IDS,
+    annual_key_account_classification_due,
     card_round_closes,
     check_card_rounds,
     monthly_maintenance_plan_due,
@@ -39,6 +40,7 @@ __all__ = [
     "OnFallback",
     "Schedule",
     "WorkingDayCalendar",
+    "annual_key_account_classification_due",
     "calendar_day_at",
     "card_round_closes",
     "check_card_rounds",

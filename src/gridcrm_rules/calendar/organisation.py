@@ -1,4 +1,4 @@
-"""Deadlines an organisation owes itself: reports, card rounds, maintenance plans.
+"""Deadlines an organisation owes itself: reports, card rounds, plans, the key-account list.
 
 Each function is pure and names its clause id (RULES.md §4) and the source
 sentence it implements.  None of these deadlines moves for holidays: the
@@ -19,6 +19,7 @@ from gridcrm_rules.calendar.deadlines import calendar_day_at, end_of_day, months
 __all__ = [
     "CARD_ROUNDS_PER_YEAR",
     "CLAUSE_IDS",
+    "annual_key_account_classification_due",
     "card_round_closes",
     "check_card_rounds",
     "monthly_maintenance_plan_due",
@@ -36,6 +37,7 @@ CLAUSE_IDS = MappingProxyType(
         "check_card_rounds": "CB-CARD",
         "monthly_maintenance_plan_due": "MT-PLAN",
         "weekly_maintenance_plan_due": "MT-PLAN",
+        "annual_key_account_classification_due": "KA-ANNUAL",
     }
 )
 """Function name -> the clause id it implements, for traces."""
@@ -139,3 +141,18 @@ def weekly_maintenance_plan_due(week_of: date | datetime) -> datetime:
     day = local_date(week_of)
     monday = day - timedelta(days=day.weekday())
     return end_of_day(monday - timedelta(days=7 - _THURSDAY))
+
+
+def annual_key_account_classification_due(year: int) -> datetime:
+    """KA-ANNUAL: when the yearly key-account classification for ``year`` is due.
+
+    Source (004, 供电所大客户维护与管理办法 第三条): "营业厅应在每年1月,完成年度大客户的统计分类。"
+    The service hall completes the year's key-account classification in January,
+    from the previous year's consumption (KA-GEN reads the previous calendar
+    year).  "在每年1月" is read as "by the end of January": the list for 2026 is due
+    2026-01-31 23:59:59 +08:00; a classification at that second is on time.  A
+    calendar day: no postponement for holidays.
+    """
+    if not 1 <= year <= 9999:
+        raise ValueError(f"expected a year 1-9999, got {year}")
+    return end_of_day(date(year, 1, 31))

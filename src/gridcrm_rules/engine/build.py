@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import graphlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any, Final
@@ -61,6 +61,8 @@ EMIT_OUTPUTS: Final[Mapping[str, Mapping[str, tuple[Type, bool]]]] = {
         "completed_by": (Type.enum(*EVENT_MODELS).or_none(), False),
         "completed_after": (DATETIME.or_none(), False),
         "for_year": (NUMBER.or_none(), False),
+        "completed_amount_of": (STR.or_none(), False),
+        "episode_of": (STR.or_none(), False),
         "extended_by": (Type.enum(*EVENT_MODELS).or_none(), False),
         "extension_notice_days": (NUMBER, False),
         "extension_months": (NUMBER, False),
@@ -495,6 +497,10 @@ def build_program(
         from .hints import with_missing_pack_hints
 
         raise PackError(_title(packs), with_missing_pack_hints(b.errors, packs))
+    if "credit" in compiled and "ka_list" in compiled:
+        # An override's scope reads ka_list.member (engine.credit_result, RULES.md §2).
+        credit = compiled["credit"]
+        compiled["credit"] = replace(credit, depends_on=credit.depends_on | {"ka_list"})
     order = _order(compiled, packs)
     return Program(
         decisions=tuple(compiled[n] for n in order),

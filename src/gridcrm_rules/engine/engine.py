@@ -41,6 +41,7 @@ from ..models import (
 )
 from ..packs import PackRegistry, PackSpec, ResolvedPack
 from .build import CompiledDecision, CompiledRule, Program, build_program
+from .episodes import episode_start, episode_window
 from .faults import (
     OutputType,
     check_outputs,
@@ -66,6 +67,7 @@ DEFAULT_PACKS: Final = (
     "credit_tasks",
     "entitlements",
     "key_accounts",
+    "key_account_duties",
     "service_quality",
 )
 """The packs :meth:`Engine.default` loads."""
@@ -74,6 +76,8 @@ PackInput = str | os.PathLike[str] | Mapping[str, Any] | PackSpec
 CustomerInput = Customer | Mapping[str, Any]
 EventInput = BaseModel | Mapping[str, Any]
 Hit = tuple[CompiledRule, dict[str, Any]]
+KEY_ACCOUNT_MEMBER: Final = "ka_list.member"
+"""Where an override's scope reads key-account status (decided before credit: build.py)."""
 
 
 def _cutoff(as_of: datetime) -> date:
@@ -267,29 +271,15 @@ class Engine:
             if when <= instant
         ]
         cutoff = _cutoff(instant)
-        ctx = FactContext(cust, tuple(known), instant, cutoff, self._program.params)
         evaluation = EvalContext(self._calendar)
-        env: dict[str, Any] = {f"params.{k}": v for k, v in self._program.params.items()}
-        env.update(_customer_env(cust))
-        env.update({"as_of": instant, "cutoff": cutoff, CONTEXT_KEY: evaluation})
-        credit_facts: dict[str, Any] = {}
-        fact_errors: list[PartError] = []
-        missing: dict[str, str] = {}
-        for provider in self._facts.providers_for(set(self._program.facts_read)):
-            try:
-                values = provider.compute(ctx)
-            except Exception as exc:  # a fact function's fault costs the decisions reading it
-                fact_errors.append(fact_failed(provider.name, exc))
-                missing.update(dict.fromkeys(provider.provides, provider.name))
-                continue
-            env.update(values)
-            if provider.name == "credit":
-                credit_facts = dict(values)
+        env, credit_facts, fact_errors, missing = self._env(cust, tuple(known), instant,
+                                                            evaluation)
         run = _Run(self, cust, tuple(known), instant, env)
         run.errors += fact_errors
         run.missing_facts = missing
         for decision in self._program.decisions:
             run.decide(decision, credit_facts)
+        run.build_tasks()
         return Decision(
             customer_id=cust.id,
             as_of=instant,
@@ -309,6 +299,54 @@ class Engine:
             ),
             errors=tuple(run.errors),
         )
+
+    def _env(
+        self,
+        cust: Customer,
+        known: tuple[Event, ...],
+        instant: datetime,
+        evaluation: EvalContext,
+    ) -> tuple[dict[str, Any], dict[str, Any], list[PartError], dict[str, str]]:
+        """The names rules read (params, customer, facts, instants), the credit facts, the
+        fact functions that failed, and the facts they left missing (name -> provider)."""
+        cutoff = _cutoff(instant)
+        ctx = FactContext(cust, known, instant, cutoff, self._program.params)
+        env: dict[str, Any] = {f"params.{k}": v for k, v in self._program.params.items()}
+        env.update(_customer_env(cust))
+        env.update({"as_of": instant, "cutoff": cutoff, CONTEXT_KEY: evaluation})
+        credit_facts: dict[str, Any] = {}
+        fact_errors: list[PartError] = []
+        missing: dict[str, str] = {}
+        for provider in self._facts.providers_for(set(self._program.facts_read)):
+            try:
+                values = provider.compute(ctx)
+            except Exception as exc:  # a fact function's fault costs the decisions reading it
+                fact_errors.append(fact_failed(provider.name, exc))
+                missing.update(dict.fromkeys(provider.provides, provider.name))
+                continue
+            env.update(values)
+            if provider.name == "credit":
+                credit_facts = dict(values)
+        return env, credit_facts, fact_errors, missing
+
+    def _computed_grade_at(
+        self, customer: Customer, events: Sequence[Event], instant: datetime
+    ) -> str | None:
+        """The grade the ``credit`` decision computes (before overrides) from the events
+        known at ``instant``: the grade a run at that instant determined (SV-C-NOTICE)."""
+        credit = next((d for d in self._program.decisions if d.name == "credit"), None)
+        if credit is None:
+            return None
+        known = tuple(e for e in events if event_instant(e) <= instant)
+        env, _, fact_errors, _ = self._env(customer, known, instant, EvalContext(self._calendar))
+        if fact_errors:  # the grade of that month end cannot be computed either
+            return None
+        matched = DecisionStep(credit, day=local_date(instant)).matches(env)
+        values = dict(credit.default)
+        if matched:
+            values.update(matched[0][1])
+        grade = values.get("grade")
+        return None if grade is None else str(grade)
 
     def evaluate_batch(
         self,
@@ -386,6 +424,7 @@ class _Run:
         self.hits: list[RuleHit] = []
         self.entitlements: list[Entitlement] = []
         self.tasks: list[Task] = []
+        self.pending: list[tuple[CompiledRule, dict[str, Any], Event | None]] = []
         self.outcomes: dict[str, DecisionOutcome] = {}
         self.credit: CreditResult | None = None
         self.key_account: KeyAccountProfile | None = None
@@ -512,7 +551,7 @@ class _Run:
         if d.spec.emits == "entitlement":
             self.entitlements += [self.entitlement(r, o) for r, o in hits]
         elif d.spec.emits == "task":
-            self.tasks += [self.task(r, o, event) for r, o in hits]
+            self.pending += [(r, o, event) for r, o in hits]
         else:
             values = dict(d.default)
             if hits and d.spec.hit_policy != "collect":
@@ -562,6 +601,8 @@ class _Run:
             theft_caused_d=bool(credit_facts.get("theft_or_violation_3y")),
             max_steps=int(params.get("override_max_steps", 1)),
             theft_d_locked=bool(params.get("override_theft_d_locked", True)),
+            scope=str(params.get("override_scope", "key_accounts")),
+            key_account=self.env.get(KEY_ACCOUNT_MEMBER),
         )
         self.credit = CreditResult(
             grade=effective,
@@ -583,8 +624,39 @@ class _Run:
             params=extra,
         )
 
+    def episode_outputs(
+        self, rule: CompiledRule, outputs: dict[str, Any], evaluation: EvalContext
+    ) -> dict[str, Any]:
+        """``due``/``completed_after`` of a task owed once per episode of a grade."""
+        grade = str(outputs["episode_of"])
+        earliest = min((local_date(event_instant(e)) for e in self.events), default=None)
+        start, capped = episode_start(
+            lambda t: self.engine._computed_grade_at(self.customer, self.events, t),
+            self.as_of, grade, earliest=earliest,
+        )
+        after, due = episode_window(start)
+        since = "" if start == self.day.replace(day=1) else " (graded " + grade + \
+            " at every month end since)"
+        evaluation.notes.append(
+            f"{rule.source.clause}: the {grade} episode began in {start:%Y-%m}{since}"
+            + (f"; not re-graded before {start:%Y-%m}" if capped else "")
+        )
+        return {**outputs, "due": due, "completed_after": after}
+
+    def build_tasks(self) -> None:
+        """Build the tasks of every task rule that fired, once all decisions are made
+        (a task may need an entitlement's amount: ``completed_amount_of``)."""
+        self.tasks = [self.task(r, o, e) for r, o, e in self.pending]
+
     def task(self, rule: CompiledRule, outputs: dict[str, Any], event: Event | None) -> Task:
         evaluation: EvalContext = self.env[CONTEXT_KEY]
+        if outputs.get("episode_of") is not None:
+            outputs = self.episode_outputs(rule, outputs, evaluation)
+        code = outputs.get("completed_amount_of")
+        if code is not None:
+            amounts = [e.params.get("amount") for e in self.entitlements if e.code == code]
+            outputs = {**outputs, "completed_amount": next(
+                (a for a in amounts if a is not None), None)}
         return build_task(
             rule.source.clause, outputs, event, self.events, self.as_of, notes=evaluation.notes
         )

@@ -5,6 +5,12 @@ within authority.  Defaults (pack parameters): at most one grade step, and
 never out of a D caused by theft or illegal use.  Overrides are taken in time
 order; the latest one in force wins and earlier ones are marked superseded.
 Every refusal is recorded, so nothing a manager did disappears silently.
+
+Scope (``override_scope``): the source gives the manager this authority over
+大客户 only, so by default an override of a customer who is not a key account
+(``ka_list.member``) is refused with that reason; ``all`` widens it to every
+customer.  When key-account status is unknown (the key_accounts pack is not
+loaded) a ``key_accounts``-scoped override is refused too, saying so.
 """
 
 from __future__ import annotations
@@ -15,7 +21,10 @@ from datetime import datetime
 from ..models import GradeOverride, OverrideRecord
 from ..models.decision import Grade
 
-__all__ = ["GRADE_RANK", "apply_overrides"]
+__all__ = ["GRADE_RANK", "OVERRIDE_SCOPES", "apply_overrides"]
+
+OVERRIDE_SCOPES = ("key_accounts", "all")
+"""Values of the ``override_scope`` parameter (RULES.md §2 Overrides)."""
 
 GRADE_RANK: dict[str, int] = {"A": 4, "B": 3, "C": 2, "D": 1}
 """Higher is better: A > B > C > D."""
@@ -29,13 +38,29 @@ def apply_overrides(
     theft_caused_d: bool,
     max_steps: int,
     theft_d_locked: bool,
+    scope: str = "all",
+    key_account: bool | None = None,
 ) -> tuple[Grade | None, tuple[OverrideRecord, ...]]:
-    """The effective grade and one record per override event."""
+    """The effective grade and one record per override event.
+
+    ``key_account`` is the customer's key-account status (None: unknown); it
+    matters when ``scope`` is ``key_accounts``.
+    """
+    if scope not in OVERRIDE_SCOPES:
+        raise ValueError(f"override_scope: expected 'key_accounts' or 'all', got {scope!r}")
     records: list[OverrideRecord] = []
     effective = computed
     applied_index: int | None = None
     for o in sorted(overrides, key=lambda o: (o.at, o.id)):
         status, detail = _judge(o, computed, as_of, theft_caused_d, max_steps, theft_d_locked)
+        if status == "applied" and scope == "key_accounts" and not key_account:
+            status, detail = "refused", (
+                "key-account status unknown (the key_accounts pack is not loaded); "
+                "override_scope is key_accounts"
+                if key_account is None
+                else "the customer is not a key account (KA-LIST); a key-account manager's "
+                "authority covers key accounts only (override_scope: key_accounts)"
+            )
         if status == "applied":
             if applied_index is not None:
                 records[applied_index] = records[applied_index].model_copy(

@@ -15,6 +15,16 @@ history into a :class:`~gridcrm_rules.models.Task`:
 ``for_year``
     Only completion events naming this year (``for_year``) count, e.g. the
     visit plan of CB-VISIT.
+``completed_amount_of``
+    The code of an entitlement whose ``amount`` the completing events must
+    reach together (SV-C-PREPAY: the required prepayment).  The engine resolves
+    it to ``completed_amount`` from the decision's entitlements, so the amount
+    has one definition (the entitlements pack).  Answering events are summed in
+    time order; the task is completed by the event that makes the sum reach the
+    amount, and ``Task.remaining_amount`` shows what is left at ``as_of``.  An
+    answering event without an ``amount`` states that the whole is done.  When
+    the amount cannot be known (no such entitlement, or its amount is null) any
+    answering event completes the task, and the trace says so.
 ``extended_by`` / ``extension_notice_days`` / ``extension_months``
     Events of type ``extended_by`` naming the trigger push ``due`` back: a
     request counts if made at least ``extension_notice_days`` calendar days
@@ -48,8 +58,10 @@ from ..models import Event, Task, TaskStatus, event_instant
 
 __all__ = [
     "DEFAULT_COMPLETED_BY",
+    "AmountProgress",
     "CompletionRule",
     "ExtensionRule",
+    "amount_progress",
     "answers",
     "build_task",
     "extended_due",
@@ -79,15 +91,20 @@ class CompletionRule:
     event_type: str | None = DEFAULT_COMPLETED_BY
     after: datetime | None = None
     for_year: int | None = None
+    amount: Decimal | None = None
 
     @classmethod
     def from_outputs(cls, outputs: Mapping[str, Any]) -> CompletionRule:
-        """Read ``completed_by``, ``completed_after`` and ``for_year`` from rule outputs."""
+        """Read ``completed_by``, ``completed_after``, ``for_year`` and ``completed_amount``."""
         year = outputs.get("for_year")
+        amount = outputs.get("completed_amount")
+        if amount is not None and (isinstance(amount, bool) or not isinstance(amount, Decimal)):
+            raise EvaluationError(f"task output 'completed_amount' must be money, got {amount!r}")
         return cls(
             event_type=outputs.get("completed_by", DEFAULT_COMPLETED_BY),
             after=outputs.get("completed_after"),
             for_year=None if year is None else _number(year, "for_year"),
+            amount=amount,
         )
 
 
@@ -168,6 +185,40 @@ def find_completion(
     return candidates[0] if candidates else None
 
 
+@dataclass(frozen=True, slots=True)
+class AmountProgress:
+    """How far the answering events went towards a task's ``completed_amount``."""
+
+    done: Event | None
+    paid: Decimal
+    events: int
+
+
+def amount_progress(
+    rule: CompletionRule, trigger: Event | None, events: Sequence[Event]
+) -> AmountProgress:
+    """The event whose amount makes the running sum reach ``rule.amount`` (if any).
+
+    Events are taken in time order (then id); one without an ``amount`` completes
+    the task on its own.  ``paid`` is the sum of the answering events' amounts.
+    """
+    assert rule.amount is not None
+    candidates = sorted(
+        (e for e in events if answers(e, rule, trigger)), key=lambda e: (event_instant(e), e.id)
+    )
+    paid = Decimal("0")
+    done: Event | None = None
+    for e in candidates:
+        amount = getattr(e, "amount", None)
+        if amount is None:
+            done = done or e
+            continue
+        paid += amount
+        if done is None and paid >= rule.amount:
+            done = e
+    return AmountProgress(done, paid, len(candidates))
+
+
 def extended_due(
     due: datetime,
     rule: ExtensionRule,
@@ -242,11 +293,29 @@ def build_task(
         due = extended_due(due, extension, trigger, events, clause=clause, notes=notes)
     rule = CompletionRule.from_outputs(outputs)
     completed_at: datetime | None = None
+    remaining: Decimal | None = None
     if rule.event_type is None:
         status: TaskStatus = "on_time" if _whole(as_of) > due else "open"
         late = None
     else:
-        done = find_completion(rule, trigger, events)
+        if rule.amount is not None:
+            progress = amount_progress(rule, trigger, events)
+            done = progress.done
+            remaining = Decimal("0") if done is not None else max(
+                rule.amount - progress.paid, Decimal("0"))
+            if notes is not None and done is None and progress.events:
+                notes.append(
+                    f"{clause}: {progress.events} {rule.event_type} event(s) came to "
+                    f"{progress.paid:.2f} of the required {rule.amount:.2f}: not complete, "
+                    f"{remaining:.2f} remains"
+                )
+        else:
+            if notes is not None and "completed_amount_of" in outputs:
+                notes.append(
+                    f"{clause}: the amount of {outputs['completed_amount_of']!r} is not known, "
+                    f"so any {rule.event_type} completes the task"
+                )
+            done = find_completion(rule, trigger, events)
         completed_at = event_instant(done) if done is not None else None
         status, late = task_status(due, completed_at, as_of)
     return Task(
@@ -260,4 +329,5 @@ def build_task(
         status=status,
         completed_at=completed_at,
         overdue_by=late,
+        remaining_amount=remaining,
     )

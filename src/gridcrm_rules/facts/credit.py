@@ -19,11 +19,12 @@ from ..models import BillIssued, PaymentReceived, TheftDetected, ViolationRecord
 from .registry import FactContext, FactProvider
 from .settlement import settle
 
-__all__ = ["CREDIT_FACTS", "CREDIT_PARAMS", "credit_facts"]
+__all__ = ["ARREARS_IN_YEAR_READINGS", "CREDIT_FACTS", "CREDIT_PARAMS", "arrears_in_year_reading",
+           "credit_facts"]
 
 _ZERO = Decimal("0")
 
-CREDIT_PARAMS = ("arrears_reading", "year_window")
+CREDIT_PARAMS = ("arrears_reading", "year_window", "arrears_in_year_reading")
 """Pack parameters the credit facts read (defaults in packs/data/credit.yaml)."""
 
 
@@ -36,6 +37,20 @@ def _year_window(cutoff: date, reading: str) -> tuple[date, date]:
     raise ValueError(f"year_window: expected 'rolling_12m' or 'calendar_year', got {reading!r}")
 
 
+ARREARS_IN_YEAR_READINGS = ("any_day", "due_in_window")
+"""Readings of "一个年度内有拖欠电费现象" (RULES.md §2 ``had_arrears_in_year``)."""
+
+
+def arrears_in_year_reading(params: Mapping[str, Any]) -> str:
+    """The ``arrears_in_year_reading`` parameter, checked (default in credit.yaml: ``any_day``)."""
+    reading = str(params["arrears_in_year_reading"])
+    if reading not in ARREARS_IN_YEAR_READINGS:
+        raise ValueError(
+            f"arrears_in_year_reading: expected 'any_day' or 'due_in_window', got {reading!r}"
+        )
+    return reading
+
+
 def credit_facts(ctx: FactContext) -> Mapping[str, Any]:
     """All credit facts in one pass over one settlement of the bills."""
     bills = [e for e in ctx.events if isinstance(e, BillIssued)]
@@ -44,6 +59,7 @@ def credit_facts(ctx: FactContext) -> Mapping[str, Any]:
     cutoff = ctx.cutoff
     end_of_cutoff = datetime.combine(cutoff, time.max, tzinfo=SHANGHAI)
     window_start, window_end = _year_window(cutoff, str(ctx.params["year_window"]))
+    any_day = arrears_in_year_reading(ctx.params) == "any_day"
 
     arrears = _ZERO
     oldest_unpaid: date | None = None
@@ -64,6 +80,11 @@ def credit_facts(ctx: FactContext) -> Mapping[str, Any]:
                 settled = settlement.settled_at(bill)
                 if settled is not None and local_date(settled) > bill.due:
                     had_arrears = True
+        elif any_day and bill.due <= window_start and bill.amount > 0:
+            # Due before the window: in arrears on its first day unless settled before it.
+            settled = settlement.settled_at(bill)
+            if settled is None or local_date(settled) > window_start:
+                had_arrears = True
 
     reading = str(ctx.params["arrears_reading"])
     if reading == "age":
@@ -119,7 +140,11 @@ _DOCS = {
     "arrears_over_1m": "Some unpaid bill has due + 1 month < cutoff (or the amount reading).",
     "arrears_over_2m": "Some unpaid bill has due + 2 months < cutoff (or the amount reading).",
     "oldest_unpaid_due": "Due date of the oldest bill unpaid at cutoff.",
-    "had_arrears_in_year": "A bill due in the year window was paid late or is unpaid at cutoff.",
+    "had_arrears_in_year": (
+        "On some day of the year window a bill was past due and not fully paid (a bill due "
+        "in the window paid late or unpaid at cutoff; with the default any_day reading also "
+        "a bill due before the window still unpaid on its first day)."
+    ),
     "billing_months": "Number of distinct billing periods in the history.",
     "provisional": "Fewer than 12 months of billing history.",
     "unallocated_credit": "Paid money not allocated to any bill (a credit balance).",

@@ -7,6 +7,7 @@ rules read, and the pack name and version.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -147,6 +148,9 @@ class Task(BaseModel):
     status: TaskStatus
     completed_at: datetime | None = None
     overdue_by: timedelta | None = None
+    remaining_amount: Decimal | None = None
+    """For a task completed by an amount (SV-C-PREPAY): what is still to pay at
+    ``as_of`` (0 once complete); None for other tasks."""
 
     def _repr_html_(self) -> str:
         from .explain import task_html

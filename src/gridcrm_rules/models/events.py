@@ -143,16 +143,25 @@ class CallbackCompleted(_EventBase):
 
 
 class PlannedOutage(_EventBase):
-    """A planned outage affecting the customer."""
+    """A planned outage affecting the customer.
+
+    ``announced_at`` is when the outage was approved and announced: the outage is
+    known (and its PO-NOTICE tasks open) from then.  Optional: without it the
+    outage is known only from ``start``, so its notices can only be checked after
+    the fact.  It must not be after ``start``.
+    """
 
     type: Literal["planned_outage"] = "planned_outage"
     start: Instant
     end: Instant
+    announced_at: Instant | None = None
 
     @model_validator(mode="after")
     def _end_after_start(self) -> PlannedOutage:
         if self.end < self.start:
             raise ValueError("end must not be before start")
+        if self.announced_at is not None and self.announced_at > self.start:
+            raise ValueError("announced_at must not be after start")
         return self
 
 
@@ -398,6 +407,34 @@ class PrepaidMeterInstalled(_EventBase):
     for_event: EventRef | None = None
 
 
+class DefectReportSubmitted(_EventBase):
+    """The key-account customer's monthly defect report (缺陷报表) received (MT-DEFECT)."""
+
+    type: Literal["defect_report_submitted"] = "defect_report_submitted"
+    at: Instant
+
+
+class LinePatrolCompleted(_EventBase):
+    """The customer's monthly patrol of its lines and equipment (巡视) done (MT-PATROL)."""
+
+    type: Literal["line_patrol_completed"] = "line_patrol_completed"
+    at: Instant
+
+
+class SpringInspectionCompleted(_EventBase):
+    """The customer's yearly spring inspection (春查) done (MT-SEASONAL)."""
+
+    type: Literal["spring_inspection_completed"] = "spring_inspection_completed"
+    at: Instant
+
+
+class AutumnInspectionCompleted(_EventBase):
+    """The customer's yearly autumn inspection (秋查) done (MT-SEASONAL)."""
+
+    type: Literal["autumn_inspection_completed"] = "autumn_inspection_completed"
+    at: Instant
+
+
 Event = Annotated[
     Union[  # noqa: UP007 -- a discriminated union reads clearer as Union[...]
         BillIssued,
@@ -431,6 +468,10 @@ Event = Annotated[
         ConstructionStarted,
         PrepaymentCompleted,
         PrepaidMeterInstalled,
+        DefectReportSubmitted,
+        LinePatrolCompleted,
+        SpringInspectionCompleted,
+        AutumnInspectionCompleted,
     ],
     Field(discriminator="type"),
 ]
@@ -468,6 +509,10 @@ EventType = Literal[
     "construction_started",
     "prepayment_completed",
     "prepaid_meter_installed",
+    "defect_report_submitted",
+    "line_patrol_completed",
+    "spring_inspection_completed",
+    "autumn_inspection_completed",
 ]
 
 _EVENTS: TypeAdapter[tuple[Event, ...]] = TypeAdapter(
@@ -528,9 +573,31 @@ def parse_events(items: Iterable[BaseModel | Mapping[str, Any]]) -> tuple[Event,
                     "input": event.bill_id,
                 }
             )
+    problems += _unknown_references(events)
     if problems:
         raise ValidationError.from_exception_data("events", problems)
     return events
+
+
+def _unknown_references(events: tuple[Event, ...]) -> list[InitErrorDetails]:
+    """An error for every event whose ``for_event`` names no event of the history."""
+    ids = {e.id for e in events}
+    problems: list[InitErrorDetails] = []
+    for position, event in enumerate(events):
+        ref = getattr(event, "for_event", None)
+        if ref is not None and ref not in ids:
+            problems.append(
+                {
+                    "type": PydanticCustomError(
+                        "unknown_event",
+                        "{type} names event '{ref}' (for_event), which is not in the history",
+                        {"type": event.type, "ref": ref},
+                    ),
+                    "loc": (position, "for_event"),
+                    "input": ref,
+                }
+            )
+    return problems
 
 
 def event_instant(event: Event) -> datetime:
@@ -538,7 +605,8 @@ def event_instant(event: Event) -> datetime:
 
     Bills and monthly consumption carry a month, not an instant: they are
     known once their month has closed, i.e. from 00:00 of the next month.
-    A planned outage is dated by its start.
+    A planned outage is dated by its ``announced_at`` when it has one, else by
+    its start.
     """
     if isinstance(event, BillIssued | MonthlyConsumption):
         period = event.period if isinstance(event, BillIssued) else event.month
@@ -546,6 +614,6 @@ def event_instant(event: Event) -> datetime:
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
         return start_of_day(date(year, month, 1))
     if isinstance(event, PlannedOutage):
-        return event.start
+        return event.announced_at if event.announced_at is not None else event.start
     instant: datetime = event.at
     return instant

@@ -82,10 +82,11 @@ def explain_text(d: Decision) -> str:
         lines.append("Tasks:")
         for t in d.tasks:
             late = f", overdue by {_fmt(t.overdue_by)}" if t.overdue_by else ""
+            left = f", {_fmt(t.remaining_amount)} remaining" if t.remaining_amount else ""
             lines.append(
                 f"  {t.kind} [{t.clause}] due {t.due.isoformat() if t.due else None} "
                 f"({t.basis}) "
-                f"via {_fmt(t.channel)} by {_fmt(t.unit)}: {t.status}{late}"
+                f"via {_fmt(t.channel)} by {_fmt(t.unit)}: {t.status}{late}{left}"
             )
     if d.key_account is not None:
         k = d.key_account
@@ -115,6 +116,8 @@ def _task_rows(tasks: Sequence[Task]) -> tuple[list[list[str]], list[str]]:
     for t in tasks:
         late = f" by {t.overdue_by}" if t.overdue_by else ""
         done = f" (done {fmt(t.completed_at)})" if t.completed_at else ""
+        if t.remaining_amount:
+            done += f", {fmt(t.remaining_amount, 'amount')} remaining"
         rows.append([
             escape(t.kind), escape(t.clause), escape(fmt(t.trigger_event_id)),
             escape(fmt(t.due)), escape(fmt(t.basis)), escape(fmt(t.channel)), escape(fmt(t.unit)),

@@ -39,6 +39,7 @@ BUILTIN_PACKS: Final[Mapping[str, str]] = MappingProxyType(
         "credit_tasks": "credit_tasks.yaml",
         "entitlements": "entitlements.yaml",
         "key_accounts": "key_accounts.yaml",
+        "key_account_duties": "key_account_duties.yaml",
         "service_quality": "service_quality.yaml",
     }
 )
