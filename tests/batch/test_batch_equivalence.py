@@ -11,7 +11,7 @@ import os
 
 import pytest
 from batch_helpers import assert_equivalent
-from batch_strategies import seeded_batch, small_batch
+from batch_strategies import seeded_batch, service_batch, small_batch
 from hypothesis import HealthCheck, Phase, given, settings
 
 import gridcrm_rules as gr
@@ -20,6 +20,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisWar
 BATCH = 250
 CUSTOMERS = int(os.environ.get("GRIDCRM_EQUIV_CUSTOMERS", "10000"))
 CREDIT = gr.Engine.from_packs(["credit"])
+DEFAULT = gr.Engine.default()
 NO_SHRINK = (Phase.explicit, Phase.reuse, Phase.generate)
 """A batch of hundreds of customers does not shrink usefully; failures name the customer."""
 
@@ -53,7 +54,24 @@ def test_batch_equals_scalar_with_other_readings(params, data) -> None:  # type:
 def test_batch_equals_scalar_with_every_built_in_pack(data) -> None:  # type: ignore[no-untyped-def]
     """All default packs (entitlements, key accounts, tasks): same decisions table."""
     as_of, histories = data
-    assert_equivalent(gr.Engine.default(), histories, as_of)
+    assert_equivalent(DEFAULT, histories, as_of)
+
+
+@settings(max_examples=int(os.environ.get("GRIDCRM_EQUIV_WIDE_EXAMPLES", "8")), deadline=None,
+          derandomize=True, suppress_health_check=list(HealthCheck), phases=NO_SHRINK)
+@given(data=seeded_batch(80, wide=True))
+def test_batch_equals_scalar_on_every_event_type(data) -> None:  # type: ignore[no-untyped-def]
+    """Every event type and customer field the default packs read: rows and tasks agree."""
+    as_of, histories = data
+    assert_equivalent(DEFAULT, histories, as_of)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=service_batch(3))
+def test_batch_equals_scalar_on_small_wide_examples(data) -> None:  # type: ignore[no-untyped-def]
+    """Few widened customers per example, drawn from hypothesis, so a failure shrinks."""
+    as_of, histories = data
+    assert_equivalent(DEFAULT, histories, as_of)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
