@@ -8,6 +8,7 @@ default; docs/batch.md shows the command for 1,000,000).
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 from batch_helpers import assert_equivalent
@@ -21,6 +22,8 @@ BATCH = 250
 CUSTOMERS = int(os.environ.get("GRIDCRM_EQUIV_CUSTOMERS", "10000"))
 CREDIT = gr.Engine.from_packs(["credit"])
 DEFAULT = gr.Engine.default()
+WINDOWS = gr.Engine.from_packs([Path(__file__).parents[1] / "fixtures" / "packs" /
+                                "windows_probe.yaml"])
 NO_SHRINK = (Phase.explicit, Phase.reuse, Phase.generate)
 """A batch of hundreds of customers does not shrink usefully; failures name the customer."""
 
@@ -72,6 +75,16 @@ def test_batch_equals_scalar_on_small_wide_examples(data) -> None:  # type: igno
     """Few widened customers per example, drawn from hypothesis, so a failure shrinks."""
     as_of, histories = data
     assert_equivalent(DEFAULT, histories, as_of)
+
+
+@settings(max_examples=6, deadline=None, derandomize=True,
+          suppress_health_check=list(HealthCheck), phases=NO_SHRINK)
+@given(data=seeded_batch(100))
+def test_batch_equals_scalar_on_the_shared_windows(data) -> None:  # type: ignore[no-untyped-def]
+    """A pack that outputs ``cutoff`` and compares facts with it: both backends bind the
+    same cutoff (gridcrm_rules.windows), so the rows agree."""
+    as_of, histories = data
+    assert_equivalent(WINDOWS, histories, as_of)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))

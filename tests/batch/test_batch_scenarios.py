@@ -10,6 +10,25 @@ the scenario's own expectations, which tests/test_scenarios.py checks.
 
 The equivalence generator (batch_strategies.py) covers random histories; these
 files add the hand-made boundary cases of every regulation area.
+
+Mutation check (issue 17), run on 2026-12-02 over this module,
+test_batch_equivalence.py, tests/test_scenarios.py and tests/test_windows.py
+(451 tests):
+
+* cutoff one day earlier in the batch backend only (``consts["cutoff"]`` in
+  batch/decide.py): before the shared definition 0 tests failed (the issue: 0
+  of 940; re-run here on tests/batch with this module: 0 of 294); now 1 fails
+  (``test_batch_equals_scalar_on_the_shared_windows``: the fixture pack
+  windows_probe.yaml outputs ``cutoff`` and compares facts with it -- no built-in
+  pack reads ``cutoff`` directly, so no scenario file can see this mutation).
+* theft window one day shorter in the columnar credit facts only (``since`` in
+  batch/columnar_facts.py): 10 fail -- 7 equivalence properties and 3 scenario
+  files (theft/violation exactly three years before, the UTC instant on the
+  Shanghai boundary day).
+
+Both windows now have one definition (gridcrm_rules/windows.py) that both
+backends call, so a change there moves both backends and is caught by the
+scenario expectations and tests/test_windows.py instead.
 """
 
 from __future__ import annotations

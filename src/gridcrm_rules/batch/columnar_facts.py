@@ -30,11 +30,11 @@ from typing import Any, Final
 
 import numpy as np
 import polars as pl
-from dateutil.relativedelta import relativedelta
 
-from .._time import SHANGHAI, local_date
+from .._time import SHANGHAI
 from ..facts import FactProvider
 from ..facts.credit import credit_facts
+from ..windows import arrears_age_limit, offence_window, year_window
 from ._catalog import BILL_ROW, ROW, TZ
 from ._runs import I64, distinct_per_customer
 from ._settle import Bills, Payments, settle_arrays
@@ -79,22 +79,6 @@ def columnar_for(provider: FactProvider) -> ColumnarFacts | None:
     if provider.compute is credit_facts:
         return credit_columnar
     return None
-
-
-def _first_day_reaching(cutoff: date, months: int) -> date:
-    """The first day d with d + months >= cutoff (month arithmetic is monotone)."""
-    d = cutoff - timedelta(days=31 * months + 3)
-    while d + relativedelta(months=months) < cutoff:
-        d += timedelta(days=1)
-    return d
-
-
-def _window(cutoff: date, reading: str) -> tuple[date, date]:
-    if reading == "calendar_year":
-        return date(cutoff.year, 1, 1) - timedelta(days=1), cutoff
-    if reading == "rolling_12m":
-        return cutoff - relativedelta(months=12), cutoff
-    raise ValueError(f"year_window: expected 'rolling_12m' or 'calendar_year', got {reading!r}")
 
 
 def _local_day(col: pl.Expr) -> pl.Expr:
@@ -157,15 +141,14 @@ def credit_columnar(ctx: ColumnarContext) -> pl.DataFrame:
     """The credit facts of every customer in ``ctx`` (one row each)."""
     cutoff = ctx.cutoff
     cut_end = datetime.combine(cutoff + timedelta(days=1), time(0), tzinfo=SHANGHAI)
-    window_start, window_end = _window(cutoff, str(ctx.params["year_window"]))
+    window_start, window_end = year_window(cutoff, str(ctx.params["year_window"]))
     reading = str(ctx.params["arrears_reading"])
     if reading not in ("age", "amount"):
         raise ValueError(f"arrears_reading: expected 'age' or 'amount', got {reading!r}")
     n = ctx.customers.height
-    as_of_day = local_date(ctx.as_of)
-    since = as_of_day - relativedelta(years=3)
+    since, until = offence_window(ctx.as_of)
     bill_frame, pay_frame, offences = pl.collect_all(
-        [_bills(ctx.events), _payments(ctx.events), _offences(ctx.events, since, as_of_day)])
+        [_bills(ctx.events), _payments(ctx.events), _offences(ctx.events, since, until)])
     bills, pays = _arrays(bill_frame, pay_frame)
     s = settle_arrays(bills, pays, n, int(cut_end.timestamp() * 1_000_000))
     cut_day, ws_day, we_day = (_epoch(d) for d in (cutoff, window_start, window_end))
@@ -182,8 +165,8 @@ def credit_columnar(ctx: ColumnarContext) -> pl.DataFrame:
     window_sum = runs.reduce(np.where(in_window, s.amount, 0), n)
     billing = distinct_per_customer(s.c, s.period, n)
     if reading == "age":
-        over_1m = oldest < _epoch(_first_day_reaching(cutoff, 1))
-        over_2m = oldest < _epoch(_first_day_reaching(cutoff, 2))
+        over_1m = oldest < _epoch(arrears_age_limit(cutoff, 1))
+        over_2m = oldest < _epoch(arrears_age_limit(cutoff, 2))
     else:
         over_1m = np.where(window_n > 0, arrears * window_n > window_sum, arrears > 0)
         over_2m = np.where(window_n > 0, arrears * window_n > 2 * window_sum, arrears > 0)

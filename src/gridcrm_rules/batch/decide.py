@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any, Final
 
 import polars as pl
@@ -34,6 +34,7 @@ from ..expr.check import Binding
 from ..expr.functions import FunctionSpec
 from ..expr.types import Kind
 from ..functions import EvalContext
+from ..windows import cutoff_of
 from .columnar_expr import Col, NotColumnar, _and, _or, compile_columnar, literal, truthy
 from .result import ENTITLEMENT, encode_params
 
@@ -63,7 +64,7 @@ class ColumnarPlan:
         """Canonical keys with the same value on every row."""
         consts: dict[str, Any] = {f"params.{k}": v for k, v in self.program.params.items()}
         consts["as_of"] = self.as_of
-        consts["cutoff"] = self.day.replace(day=1) - timedelta(days=1)
+        consts["cutoff"] = cutoff_of(self.as_of)
         return consts
 
     def call_constant(self, spec: FunctionSpec, args: tuple[Any, ...]) -> Any:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any, Final
 
 from pydantic import BaseModel
@@ -36,6 +36,7 @@ from ..models import (
     parse_events,
 )
 from ..packs import PackRegistry, PackSpec, ResolvedPack
+from ..windows import cutoff_of
 from .build import CompiledDecision, CompiledRule, Program, build_program
 from .overrides import apply_overrides
 from .step import DecisionStep
@@ -57,11 +58,6 @@ PackInput = str | os.PathLike[str] | Mapping[str, Any] | PackSpec
 CustomerInput = Customer | Mapping[str, Any]
 EventInput = BaseModel | Mapping[str, Any]
 Hit = tuple[CompiledRule, dict[str, Any]]
-
-
-def _cutoff(as_of: datetime) -> date:
-    """截止上月: the last day of the month before ``as_of`` (Shanghai date)."""
-    return local_date(as_of).replace(day=1) - timedelta(days=1)
 
 
 def _customer_env(customer: Customer) -> dict[str, Any]:
@@ -198,7 +194,7 @@ class Engine:
             for when, e in sorted(dated, key=lambda p: (p[0], p[1].type, p[1].id))
             if when <= instant
         ]
-        cutoff = _cutoff(instant)
+        cutoff = cutoff_of(instant)
         ctx = FactContext(cust, tuple(known), instant, cutoff, self._program.params)
         evaluation = EvalContext(self._calendar)
         env: dict[str, Any] = {f"params.{k}": v for k, v in self._program.params.items()}
