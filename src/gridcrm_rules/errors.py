@@ -3,7 +3,12 @@
 Bad *data* (a pack file, a condition, an input row) is reported as a list of
 :class:`ErrorRecord` -- the pydantic shape ``type``/``loc``/``msg``/``input`` --
 collected and raised together.  Misuse of the API raises one of the small,
-closed set of exception classes below.
+closed set of exception classes below.  Every exception of the library is
+defined here (docs/architecture.md); the modules that raise them import them.
+
+Two are internal signals between phases and never reach a caller:
+:class:`ExprSyntaxError` (the parser hands its record to the pack loader) and
+:class:`NotColumnar` (the polars backend hands a condition to the scalar one).
 """
 
 from __future__ import annotations
@@ -13,12 +18,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
+    "BatchInputError",
     "CalendarDataMissing",
     "ErrorRecord",
     "EvaluationError",
+    "ExprSyntaxError",
     "GridcrmError",
+    "NotColumnar",
     "PackError",
+    "PackNameClash",
     "PackNotFound",
+    "UnknownBill",
 ]
 
 
@@ -73,6 +83,15 @@ class PackNotFound(GridcrmError, LookupError):
     """A pack name is neither built in, registered, nor a readable file."""
 
 
+class PackNameClash(PackNotFound):
+    """Two packs claim one name (a built-in, an entry point, a pack being added).
+
+    A subclass of :class:`PackNotFound` on purpose: a clash used to be raised as
+    ``PackNotFound``, and callers that catch that (a CLI, an app's pack loader)
+    keep working; catch ``PackNameClash`` to tell the two apart.
+    """
+
+
 class EvaluationError(GridcrmError):
     """A rule could not be evaluated for this input (e.g. arithmetic on a missing value)."""
 
@@ -80,6 +99,27 @@ class EvaluationError(GridcrmError):
         self.loc = loc
         where = " -> ".join(str(p) for p in loc)
         super().__init__(f"{where}: {msg}" if where else msg)
+
+
+class BatchInputError(GridcrmError, ValueError):
+    """A whole batch input table is unusable (unknown format or unknown columns)."""
+
+
+class UnknownBill(ValueError):
+    """A payment names a bill that is not in the history (raised by the settlement)."""
+
+
+class ExprSyntaxError(Exception):
+    """Internal: raised inside the condition parser; carries the record to report."""
+
+    def __init__(self, record: ErrorRecord) -> None:
+        super().__init__(record.msg)
+        self.record = record
+
+
+class NotColumnar(Exception):
+    """Internal: an expression the polars backend does not compile (the scalar engine
+    decides it)."""
 
 
 class CalendarDataMissing(GridcrmError, LookupError):

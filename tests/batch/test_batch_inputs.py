@@ -12,8 +12,8 @@ from polars.testing import assert_frame_equal
 
 import gridcrm_rules as gr
 from gridcrm_rules.batch import BatchInputError, evaluate_batch, evaluate_to_parquet
-from gridcrm_rules.batch.population import population_frames
 from gridcrm_rules.sample import generate_population, population_record
+from gridcrm_rules.sample.frames import population_frames
 
 AS_OF = "2026-11-22T09:00:00+08:00"
 CREDIT = gr.Engine.from_packs(["credit"])

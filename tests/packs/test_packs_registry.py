@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 import gridcrm_rules as gr
-from gridcrm_rules.errors import PackNotFound
+from gridcrm_rules.errors import PackNameClash, PackNotFound
 from gridcrm_rules.packs import BUILTIN_PACKS, ENTRY_POINT_GROUP, PackRegistry, read_pack
 from gridcrm_rules.packs import registry as registry_module
 
@@ -155,14 +155,14 @@ def test_entry_point_loaded_lazily(fake_plugins: list[metadata.EntryPoint]) -> N
 def test_entry_point_clash_with_builtin_refused(fake_plugins: list[metadata.EntryPoint]) -> None:
     """A plugin registering a built-in name is refused, not allowed to shadow it."""
     fake_plugins.append(ep("credit", "SHADOW_CREDIT"))
-    with pytest.raises(PackNotFound, match="registers pack 'credit', which already exists"):
+    with pytest.raises(PackNameClash, match="registers pack 'credit', which already exists"):
         PackRegistry.discover()
 
 
 def test_entry_point_clash_between_plugins_refused(fake_plugins: list[metadata.EntryPoint]) -> None:
     """Two plugins registering one name are refused."""
     fake_plugins += [ep("voltage_tiers", "make_tiers"), ep("voltage_tiers", "make_tiers")]
-    with pytest.raises(PackNotFound, match="'voltage_tiers', which already exists"):
+    with pytest.raises(PackNameClash, match="'voltage_tiers', which already exists"):
         PackRegistry.discover()
 
 
@@ -176,7 +176,7 @@ def test_entry_point_name_must_match_pack_name(fake_plugins: list[metadata.Entry
 def test_user_pack_cannot_take_a_plugin_name(fake_plugins: list[metadata.EntryPoint]) -> None:
     """A user pack named like an installed plugin is refused (extend it instead)."""
     fake_plugins.append(ep("credit_bonus", "BONUS"))
-    with pytest.raises(PackNotFound, match="already registered"):
+    with pytest.raises(PackNameClash, match="already registered"):
         gr.Engine.from_packs([{"name": "credit_bonus"}])
 
 
@@ -204,3 +204,11 @@ def test_user_pack_can_extend_a_plugin(fake_plugins: list[metadata.EntryPoint]) 
     )
     assert d.outcomes["bonus"].values == {"eligible": True}
     assert engine.resolved_packs[0].lineage == ("my_bonus", "credit_bonus")
+
+
+def test_a_name_clash_is_still_caught_as_pack_not_found() -> None:
+    """PackNameClash subclasses PackNotFound, so ``except PackNotFound`` keeps catching it."""
+    registry = PackRegistry.builtin()
+    with pytest.raises(PackNotFound) as info:
+        registry.with_source(registry.get("credit"))
+    assert type(info.value) is PackNameClash

@@ -28,7 +28,7 @@ from typing import Any, Final
 
 import polars as pl
 
-from ..engine.build import CompiledDecision, CompiledRule, Program
+from ..engine import CompiledDecision, CompiledRule, Program
 from ..expr import ir
 from ..expr.check import Binding
 from ..expr.functions import FunctionSpec
@@ -277,12 +277,11 @@ def _output(
     d: CompiledDecision, rule: CompiledRule, name: str, frame: pl.DataFrame, plan: ColumnarPlan,
     consts: Mapping[str, Any],
 ) -> Col:
-    spec = next(r for r in d.spec.rules if r.id == rule.id)
-    value = spec.outputs[name]
-    if isinstance(value, str) and value.startswith("="):
-        from ..expr import parse
-
-        node = parse(value[1:])
+    """One output of one rule as a column, from the IR the pack loader checked (a
+    formula's tree, or a literal's constant); a literal the IR cannot hold (a date) is
+    the value of the rule's compiled function."""
+    node = dict(rule.output_nodes)[name]
+    if node is not None and not isinstance(node, ir.Const):
         return compile_columnar(node, d.schema, frame.schema, consts, plan.functions,
                                 plan.call_constant)
     fn = dict(rule.outputs)[name]

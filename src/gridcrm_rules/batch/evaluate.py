@@ -43,7 +43,7 @@ def evaluator_for(engine: Engine, as_of: date | datetime | str,
                   facts: FactRegistry | None = None) -> Evaluator:
     """The chunk evaluator of ``engine`` at ``as_of``."""
     instant = to_aware(as_of)
-    registry = facts if facts is not None else engine._facts
+    registry = facts if facts is not None else engine.facts
     providers = registry.providers_for(set(engine.program.facts_read))
     fact_types = {n: t for p in providers for n, t in p.provides.items()}
     return Evaluator(engine, providers, fact_types, layout_for(engine.program, fact_types),

@@ -21,7 +21,7 @@ from typing import Any, Final
 
 import polars as pl
 
-from ..engine.build import CompiledDecision, Program
+from ..engine import CompiledDecision, Program
 from ..expr.types import Kind, Type
 from ..models import Decision, Task
 from ..packs.schema import OutputSpec

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 import polars as pl
 
-from ..errors import GridcrmError
+from ..errors import BatchInputError
 from ._catalog import CUSTOMER_FIELDS, EVENT_FIELDS, ROW
 
 __all__ = ["BatchInputError", "TableInput", "collect_rows", "is_path", "to_lazy",
@@ -26,10 +26,6 @@ TableInput = Any
 """A DataFrame, LazyFrame, pandas DataFrame, Arrow table, list of dicts or a path."""
 
 Extra = Literal["forbid", "ignore"]
-
-
-class BatchInputError(GridcrmError, ValueError):
-    """A whole input table is unusable (unknown format or unknown columns)."""
 
 
 def is_path(obj: object) -> bool:

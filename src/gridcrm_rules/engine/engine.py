@@ -15,9 +15,10 @@ from typing import Any, Final
 from pydantic import BaseModel
 
 from .._time import local_date, to_aware
+from ..builtin import default_facts
 from ..calendar import WorkingDayCalendar
 from ..expr import CONTEXT_KEY
-from ..facts import FactContext, FactRegistry, default_facts
+from ..facts import FactContext, FactRegistry
 from ..functions import FUNCTIONS, EvalContext
 from ..models import (
     CreditResult,
@@ -159,6 +160,11 @@ class Engine:
     def calendar(self) -> WorkingDayCalendar:
         """The working-day calendar deadlines are computed with."""
         return self._calendar
+
+    @property
+    def facts(self) -> FactRegistry:
+        """The fact providers this engine computes facts with (for tools and backends)."""
+        return self._facts
 
     @property
     def program(self) -> Program:

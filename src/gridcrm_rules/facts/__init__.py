@@ -1,4 +1,9 @@
-"""Derived facts computed from a customer's history at ``as_of``."""
+"""Derived facts computed from a customer's history at ``as_of``.
+
+The registry of every built-in provider is :func:`gridcrm_rules.builtin.default_facts`
+(above this package and :mod:`gridcrm_rules.quality`, which reads this package: the
+import runs one way, quality -> facts, never back).
+"""
 
 from .consumption import CONSUMPTION_FACTS, consumption_facts
 from .credit import CREDIT_FACTS, credit_facts
@@ -18,15 +23,8 @@ __all__ = [
     "UnknownBill",
     "consumption_facts",
     "credit_facts",
-    "default_facts",
     "fact",
     "key_account_facts",
     "settle",
 ]
 
-
-def default_facts() -> FactRegistry:
-    """The built-in providers (a fresh registry each call)."""
-    from ..quality import VOLTAGE_FACTS  # quality sits above facts; imported when needed
-
-    return FactRegistry((CREDIT_FACTS, CONSUMPTION_FACTS, KEY_ACCOUNT_FACTS, VOLTAGE_FACTS))

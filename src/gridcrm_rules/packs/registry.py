@@ -16,7 +16,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Final
 
-from ..errors import PackNotFound
+from ..errors import PackNameClash, PackNotFound
 from .load import PackSource, ResolvedPack, read_pack, resolve
 from .schema import PackSpec
 
@@ -87,7 +87,7 @@ class PackRegistry:
         loaders = {n: _builtin_loader(n, f) for n, f in BUILTIN_PACKS.items()}
         for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
             if ep.name in loaders:
-                raise PackNotFound(
+                raise PackNameClash(
                     f"entry point {ep.value!r} registers pack {ep.name!r}, which already exists"
                 )
             loaders[ep.name] = _entry_point_loader(ep)
@@ -109,7 +109,7 @@ class PackRegistry:
     def with_source(self, src: PackSource) -> PackRegistry:
         """A new registry that also knows ``src``; an existing name is refused."""
         if src.spec.name in self._loaders:
-            raise PackNotFound(
+            raise PackNameClash(
                 f"pack name {src.spec.name!r} from {src.origin} is already registered; "
                 "give your pack its own name and 'extends' the other"
             )
