@@ -92,3 +92,22 @@ def test_the_import_checker_sees_relative_imports() -> None:
     engine = PACKAGE / "engine" / "engine.py"
     assert "gridcrm_rules.builtin.default_facts" in _imports(engine)
     assert _hits("gridcrm_rules.engine", ("gridcrm_rules.builtin",))
+
+
+def _reads_fills(node: ast.Compare) -> bool:
+    """A comparison with ``<spec>.fills`` (the declared part, e.g. ``"credit"``)."""
+    return any(isinstance(n, ast.Attribute) and n.attr in ("fills", "reported_in")
+               for n in (node.left, *node.comparators))
+
+
+def test_no_module_compares_decision_names() -> None:
+    """No comparison in the package names a built-in decision: packs declare ``fills``."""
+    names = {d.name for d in gridcrm_rules.Engine.default().program.decisions}
+    offenders = []
+    for path in MODULES:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Compare) and not _reads_fills(node):
+                consts = [c.value for c in (node.left, *node.comparators)
+                          if isinstance(c, ast.Constant)]
+                offenders += [f"{_name(path)}:{node.lineno} {c!r}" for c in consts if c in names]
+    assert offenders == []

@@ -367,7 +367,7 @@ class Evaluator:
             if d.spec.over == "events":
                 hit = types.is_in(list(d.spec.event_types)).to_numpy() & known
                 out.append(pl.Series(events_flag(d), _counts(cidx, hit, n) > 0))
-        if any(d.name == "credit" for d in self.engine.program.decisions):
+        if self.engine.program.filling("credit") is not None:
             hit = (types == "grade_override").to_numpy() & known
             out.append(pl.Series("__has_override", _counts(cidx, hit, n) > 0))
         return out
@@ -378,19 +378,22 @@ class Evaluator:
         if layout.has_credit:
             provisional = (pl.col("provisional") if "provisional" in layout.facts
                            else pl.lit(False))
-            cols |= {"grade": pl.col("credit.grade"),
-                     "computed_grade": pl.col("credit.computed_grade"),
-                     "rule_ids": _rule_ids(work, "credit"),
+            grading = self.engine.program.filling("credit")
+            assert grading is not None  # layout.has_credit says so
+            cols |= {"grade": pl.col(f"{grading.name}.grade"),
+                     "computed_grade": pl.col(f"{grading.name}.computed_grade"),
+                     "rule_ids": _rule_ids(work, grading.name),
                      "provisional": provisional.fill_null(False),
                      "overrides": pl.lit([], dtype=layout.schema["overrides"])}
         for name in layout.facts:
             cols[f"fact_{name}"] = pl.col(name)
         for d in layout.value_decisions:
+            grades = d.spec.fills == "credit"
             for oname in d.spec.outputs:
-                if d.name == "credit" and oname == "grade":
+                if grades and oname == "grade":
                     continue
                 cols[f"{d.name}_{oname}"] = pl.col(f"{d.name}.{oname}")
-            if d.name != "credit":
+            if not grades:
                 cols[f"{d.name}_rule_ids"] = _rule_ids(work, d.name)
         if layout.has_entitlements:
             cols["entitlements"] = pl.col("__entitlements")

@@ -108,7 +108,7 @@ def compile_decisions(schema: pl.Schema, plan: ColumnarPlan) -> CompiledColumnar
     consts = plan.constants()
     scalar: pl.Expr | None = None
     entitlements: list[pl.Expr] = []
-    credit_seen = False
+    grade_column: str | None = None  # "<decision>.grade" of the decision that fills credit
     for d in plan.program.decisions:
         if d.spec.over == "events":
             scalar = _or(scalar, pl.col(events_flag(d)))
@@ -128,16 +128,16 @@ def compile_decisions(schema: pl.Schema, plan: ColumnarPlan) -> CompiledColumnar
             scalar = _or(scalar, pl.any_horizontal(conds or [pl.lit(False)]))
             continue
         if d.spec.emits == "entitlement":
-            grade = pl.col("credit.grade") if credit_seen else pl.lit(None, pl.String)
+            grade = pl.col(grade_column) if grade_column else pl.lit(None, pl.String)
             entitlements.append(_entitlements(rules, conds, outs, grade, policy))
             continue
         if policy != "collect":
             add(_rule_index(d, conds))
         values = _values(d, rules, conds, outs, policy)
-        if d.name == "credit":  # no override on a columnar row: computed == effective
-            credit_seen = True
+        if d.spec.fills == "credit":  # no override on a columnar row: computed == effective
+            grade_column = f"{d.name}.grade"
             add(*values)  # the copy below shares the grade's buffers (no second gather)
-            add(pl.col("credit.grade").alias("credit.computed_grade"))
+            add(pl.col(grade_column).alias(f"{d.name}.computed_grade"))
             continue
         add(*values)
     if entitlements:

@@ -115,6 +115,10 @@ class Program:
     packs: tuple[PackRef, ...]
     facts_read: frozenset[str]
 
+    def filling(self, part: str) -> CompiledDecision | None:
+        """The decision whose pack declares ``fills: <part>`` (at most one), if any."""
+        return next((d for d in self.decisions if d.spec.fills == part), None)
+
 
 def _literal(value: Any, t: Type, loc: tuple[str | int, ...]) -> tuple[Any, ErrorRecord | None]:
     """Validate a literal output value against its declared type."""
@@ -464,6 +468,7 @@ def build_program(
                     f"facts {provider.name!r} need parameter {needed!r}; no loaded pack declares it"
                 )
                 b.errors.append(ErrorRecord("missing_param", ("facts", provider.name, needed), msg))
+    b.errors += _fill_clashes(compiled)
     if b.errors:
         raise PackError(_title(packs), b.errors)
     order = _order(compiled, packs)
@@ -473,6 +478,19 @@ def build_program(
         packs=tuple(PackRef(name=p.name, version=p.version) for p in packs),
         facts_read=facts_read,
     )
+
+
+def _fill_clashes(compiled: Mapping[str, CompiledDecision]) -> list[ErrorRecord]:
+    """One error per part of the Decision that two decisions both declare to fill."""
+    by_part: dict[str, list[str]] = {}
+    for name, d in compiled.items():
+        if d.spec.fills is not None:
+            by_part.setdefault(d.spec.fills, []).append(name)
+    return [
+        ErrorRecord("fills_clash", ("decisions", names[1], "fills"),
+                    f"decisions {', '.join(sorted(names))} all fill {part!r}; only one may")
+        for part, names in sorted(by_part.items()) if len(names) > 1
+    ]
 
 
 def _event_type_names() -> frozenset[str]:

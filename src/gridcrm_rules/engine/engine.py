@@ -210,7 +210,7 @@ class Engine:
         for provider in self._facts.providers_for(set(self._program.facts_read)):
             values = provider.compute(ctx)
             env.update(values)
-            if provider.name == "credit":
+            if provider.reported_in == "credit":
                 credit_facts = dict(values)
         run = _Run(self, cust, tuple(known), instant, env)
         for decision in self._program.decisions:
@@ -323,16 +323,16 @@ class _Run:
             values = dict(d.default)
             if hits and d.spec.hit_policy != "collect":
                 values.update(hits[0][1])
-            if d.name == "credit":
+            if d.spec.fills == "credit":
                 values = self.credit_result(d, hits, values, credit_facts)
             for key, value in values.items():
                 self.env[f"{d.name}.{key}"] = value
             self.outcomes[d.name] = DecisionOutcome(
                 decision=d.name, rule_ids=tuple(r.id for r, _ in hits), values=values
             )
-            if d.name == "key_account_checks":
+            if d.spec.fills == "key_account_checks":
                 self.add_key_account_checks(hits)
-            if d.name == "key_account":
+            if d.spec.fills == "key_account":
                 fields = KeyAccountProfile.model_fields
                 self.key_account = KeyAccountProfile(
                     **{k: v for k, v in values.items() if k in fields and k != "checks"},

@@ -120,4 +120,5 @@ CREDIT_FACTS = FactProvider(
     params=CREDIT_PARAMS,
     docs=_DOCS,
     clause="CR",
+    reported_in="credit",
 )

@@ -43,6 +43,8 @@ class FactProvider:
     clause: str | None = None
     columnar: Callable[..., Any] | None = None
     """Optional columnar implementation for the batch backend (see docs/batch.md)."""
+    reported_in: str | None = None
+    """The part of the Decision that lists these facts (``"credit"``: ``CreditResult.facts``)."""
 
 
 def fact(

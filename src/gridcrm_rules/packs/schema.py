@@ -29,6 +29,11 @@ __all__ = [
 ]
 
 HitPolicy = Literal["first", "unique", "priority", "collect"]
+DecisionPart = Literal["credit", "key_account", "key_account_checks"]
+"""The part of a :class:`~gridcrm_rules.Decision` a value decision fills (``fills``):
+``credit`` -> ``Decision.credit`` (output ``grade``, grade overrides applied),
+``key_account`` -> ``Decision.key_account``, ``key_account_checks`` -> the profile's
+``checks``.  The engine and the batch backend look decisions up by this, never by name."""
 ValueType = Literal["bool", "number", "str", "date", "datetime"]
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
 RuleId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]
@@ -164,6 +169,7 @@ class DecisionSpec(BaseModel):
     over: Literal["customer", "events"] = "customer"
     event_types: tuple[str, ...] = ()
     emits: Literal["value", "entitlement", "task"] = "value"
+    fills: DecisionPart | None = None
     outputs: dict[Identifier, OutputSpec] = Field(default_factory=dict)
     default: dict[str, Any] | None = None
     assumptions: tuple[str, ...] = ()
@@ -175,6 +181,10 @@ class DecisionSpec(BaseModel):
             raise ValueError("a decision 'over: events' needs 'event_types'")
         if self.over == "customer" and self.event_types:
             raise ValueError("'event_types' only applies to 'over: events'")
+        if self.fills is not None and (self.emits != "value" or self.over != "customer"):
+            raise ValueError("'fills' applies only to a value decision over the customer")
+        if self.fills == "credit" and "grade" not in self.outputs:
+            raise ValueError("a decision that fills 'credit' needs the output 'grade'")
         ids = [r.id for r in self.rules]
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
