@@ -17,16 +17,15 @@ import numpy as np
 import polars as pl
 from numpy.typing import NDArray
 
-from .._time import local_date
 from ..engine import Engine
 from ..facts import FactProvider
-from ..functions import FUNCTIONS, EvalContext
 from ._catalog import CKEY, ROW, UTC
-from .columnar_facts import CIDX, EXACT_COLUMN, ColumnarContext, columnar_for
+from .columnar_facts import CIDX, EXACT_COLUMN, ColumnarContext
 from .customers import CUSTOMER_SPECS, EXACT, canonical_dtype, duplicate_ids, validate_customers
-from .decide import SCALAR, ColumnarPlan, CompiledColumnar, compile_decisions, events_flag
+from .decide import SCALAR, CompiledColumnar, events_flag
 from .errors import ErrorRow, error_frame
 from .events import validate_events
+from .polars_backend import PolarsBackend
 from .result import TASKS_SCHEMA, TableLayout, dtype_of
 from .scalar import ScalarRunner
 
@@ -212,7 +211,7 @@ class Evaluator:
         columnar: dict[str, pl.DataFrame] = {}
         redo: dict[str, set[int]] = {}
         for provider in self.providers:
-            impl = columnar_for(provider)
+            impl = self.backend(frame.schema).facts(provider)
             if impl is None:
                 redo[provider.name] = set(frame.get_column(CIDX).to_list())
                 continue
@@ -317,15 +316,17 @@ class Evaluator:
         table = pl.concat([table, pl.DataFrame(rows, schema=self.layout.schema)]).sort("row")
         return table, pl.DataFrame(tasks, schema=TASKS_SCHEMA), errors
 
+    def backend(self, schema: pl.Schema) -> PolarsBackend:
+        """The polars backend for frames of ``schema`` at this evaluator's ``as_of``."""
+        return PolarsBackend(self.engine.program, self.engine.calendar, self.as_of, schema)
+
     def _compiled(self, schema: pl.Schema) -> CompiledColumnar:
         """The program's decisions compiled for frames of ``schema`` (once per schema)."""
         key = tuple(schema.items())
         with self.lock:
             if key not in self.compiled:
-                plan = ColumnarPlan(self.engine.program, FUNCTIONS,
-                                    EvalContext(self.engine.calendar), self.as_of,
-                                    local_date(self.as_of))
-                self.compiled[key] = compile_decisions(schema, plan)
+                backend = self.backend(schema)
+                self.compiled[key] = backend.compile_decisions(self.engine.program)
             compiled = self.compiled[key]
             self.notes.extend(n for n in compiled.notes if n not in self.notes)
         return compiled
