@@ -69,7 +69,7 @@ def test_every_exception_is_defined_in_errors() -> None:
 
 def test_facts_never_import_quality() -> None:
     """The facts package sits below quality; the built-in registry sits above both."""
-    assert _hits("gridcrm_rules.facts", ("gridcrm_rules.quality",)) == []
+    assert _hits("gridcrm_rules.facts", ("gridcrm_rules.areas.service_quality",)) == []
 
 
 @pytest.mark.parametrize(

@@ -10,8 +10,8 @@ dependency runs one way, ``facts`` -> ``quality`` -> ``builtin`` -> ``engine``
 
 from __future__ import annotations
 
+from .areas.service_quality.quality import VOLTAGE_FACTS
 from .facts import CONSUMPTION_FACTS, CREDIT_FACTS, KEY_ACCOUNT_FACTS, FactProvider, FactRegistry
-from .quality import VOLTAGE_FACTS
 
 __all__ = ["BUILTIN_PROVIDERS", "default_facts"]
 

@@ -320,7 +320,7 @@ def test_runs_match_python(rows: list[tuple[int, int]]) -> None:
 
 def test_settlement_does_not_depend_on_the_customer_numbers() -> None:
     """The same bills and payments under customer 1 or customer 4,000,000: same answer."""
-    from gridcrm_rules.batch._settle import Bills, Payments, settle_arrays
+    from gridcrm_rules.areas.credit._settle import Bills, Payments, settle_arrays
 
     def settle(c: int) -> tuple[list[int], list[int], int]:
         n = c + 1

@@ -16,6 +16,7 @@ from datetime import datetime
 import polars as pl
 
 from .._time import local_date
+from ..areas.credit.columnar_facts import ColumnarFacts, columnar_for
 from ..calendar import WorkingDayCalendar
 from ..engine import Program
 from ..expr import ir
@@ -24,7 +25,6 @@ from ..expr.functions import FunctionSpec
 from ..facts import FactProvider
 from ..functions import FUNCTIONS, EvalContext
 from .columnar_expr import Col, compile_columnar
-from .columnar_facts import ColumnarFacts, columnar_for
 from .decide import ColumnarPlan, CompiledColumnar, compile_decisions
 
 __all__ = ["PolarsBackend"]

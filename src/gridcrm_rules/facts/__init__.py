@@ -5,11 +5,11 @@ The registry of every built-in provider is :func:`gridcrm_rules.builtin.default_
 import runs one way, quality -> facts, never back).
 """
 
-from .consumption import CONSUMPTION_FACTS, consumption_facts
-from .credit import CREDIT_FACTS, credit_facts
-from .key_accounts import KEY_ACCOUNT_FACTS, key_account_facts
+from ..areas.credit.facts import CREDIT_FACTS, credit_facts
+from ..areas.credit.settlement import Allocation, Settlement, UnknownBill, settle
+from ..areas.key_accounts.consumption import CONSUMPTION_FACTS, consumption_facts
+from ..areas.key_accounts.facts import KEY_ACCOUNT_FACTS, key_account_facts
 from .registry import FactContext, FactProvider, FactRegistry, fact
-from .settlement import Allocation, Settlement, UnknownBill, settle
 
 __all__ = [
     "CONSUMPTION_FACTS",

@@ -11,11 +11,11 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from .._time import SHANGHAI, local_date
-from ..expr.types import BOOL, DATE, NUMBER, Type
-from ..models import BillIssued, PaymentReceived, TheftDetected, ViolationRecorded
-from ..windows import arrears_age_limit, offence_window, year_window
-from .registry import FactContext, FactProvider
+from ..._time import SHANGHAI, local_date
+from ...expr.types import BOOL, DATE, NUMBER, Type
+from ...facts.registry import FactContext, FactProvider
+from ...models import BillIssued, PaymentReceived, TheftDetected, ViolationRecorded
+from ...windows import arrears_age_limit, offence_window, year_window
 from .settlement import settle
 
 __all__ = ["CREDIT_FACTS", "CREDIT_PARAMS", "credit_facts"]
@@ -23,7 +23,7 @@ __all__ = ["CREDIT_FACTS", "CREDIT_PARAMS", "credit_facts"]
 _ZERO = Decimal("0")
 
 CREDIT_PARAMS = ("arrears_reading", "year_window")
-"""Pack parameters the credit facts read (defaults in packs/data/credit.yaml)."""
+"""Pack parameters the credit facts read (defaults in areas/credit/credit.yaml)."""
 
 
 def credit_facts(ctx: FactContext) -> Mapping[str, Any]:

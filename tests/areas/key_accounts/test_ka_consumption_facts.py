@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from gridcrm_rules.areas.key_accounts.consumption import daily_average, previous_year_average
 from gridcrm_rules.facts import FactContext, consumption_facts
-from gridcrm_rules.facts.consumption import daily_average, previous_year_average
 from gridcrm_rules.models import Customer, MeterReading, MonthlyConsumption, parse_events
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -14,8 +14,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
-from ..errors import UnknownBill
-from ..models import BillIssued, PaymentReceived
+from ...errors import UnknownBill
+from ...models import BillIssued, PaymentReceived
 
 __all__ = ["Allocation", "Settlement", "UnknownBill", "settle"]
 

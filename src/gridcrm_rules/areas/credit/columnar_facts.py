@@ -31,13 +31,13 @@ from typing import Any, Final
 import numpy as np
 import polars as pl
 
-from .._time import SHANGHAI
-from ..facts import FactProvider
-from ..facts.credit import credit_facts
-from ..windows import arrears_age_limit, offence_window, year_window
-from ._catalog import BILL_ROW, ROW, TZ
-from ._runs import I64, distinct_per_customer
+from ..._time import SHANGHAI
+from ...batch._catalog import BILL_ROW, ROW, TZ
+from ...batch._runs import I64, distinct_per_customer
+from ...facts.registry import FactProvider
+from ...windows import arrears_age_limit, offence_window, year_window
 from ._settle import Bills, Payments, settle_arrays
+from .facts import credit_facts
 
 __all__ = ["CIDX", "EXACT_COLUMN", "ColumnarContext", "ColumnarFacts", "columnar_for",
            "credit_columnar"]
