@@ -111,3 +111,10 @@ def test_no_module_compares_decision_names() -> None:
                           if isinstance(c, ast.Constant)]
                 offenders += [f"{_name(path)}:{node.lineno} {c!r}" for c in consts if c in names]
     assert offenders == []
+
+
+@pytest.mark.parametrize("package", ["gridcrm_rules.engine", "gridcrm_rules.batch",
+                                     "gridcrm_rules.packs", "gridcrm_rules.spark"])
+def test_engine_and_backends_import_no_area_by_name(package: str) -> None:
+    """Areas are reached through builtin.BUILTIN_PROVIDERS and BUILTIN_PACKS only."""
+    assert _hits(package, ("gridcrm_rules.areas",)) == []

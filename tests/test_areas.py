@@ -90,3 +90,17 @@ def test_the_area_packs_load_in_the_default_engine_or_extend_it(area: Area) -> N
         engine = gr.Engine.from_packs([name]) if name != "credit_tasks" else (
             gr.Engine.from_packs(["credit", "credit_tasks"]))
         assert engine.program.decisions, name
+
+
+def test_columnar_twins_are_found_through_the_provider() -> None:
+    """The credit provider names its twin beside it; a broken path is an ImportError."""
+    from dataclasses import replace
+
+    from gridcrm_rules.areas.credit.columnar_facts import credit_columnar
+    from gridcrm_rules.batch.columnar_context import columnar_for
+
+    assert columnar_for(PROVIDERS["credit"]) is credit_columnar
+    assert columnar_for(PROVIDERS["supply_voltage"]) is None
+    broken = replace(PROVIDERS["credit"], columnar="gridcrm_rules.areas.credit:nope")
+    with pytest.raises(ImportError, match="facts 'credit': columnar twin"):
+        columnar_for(broken)

@@ -22,9 +22,9 @@ test_batch_equivalence.py, tests/test_scenarios.py and tests/test_windows.py
   windows_probe.yaml outputs ``cutoff`` and compares facts with it -- no built-in
   pack reads ``cutoff`` directly, so no scenario file can see this mutation).
 * theft window one day shorter in the columnar credit facts only (``since`` in
-  batch/columnar_facts.py): 10 fail -- 7 equivalence properties and 3 scenario
-  files (theft/violation exactly three years before, the UTC instant on the
-  Shanghai boundary day).
+  batch/columnar_facts.py, now areas/credit/columnar_facts.py): 10 fail -- 7
+  equivalence properties and 3 scenario files (theft/violation exactly three
+  years before, the UTC instant on the Shanghai boundary day).
 
 Both windows now have one definition (gridcrm_rules/windows.py) that both
 backends call, so a change there moves both backends and is caught by the

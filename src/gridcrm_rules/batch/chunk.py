@@ -17,10 +17,10 @@ import numpy as np
 import polars as pl
 from numpy.typing import NDArray
 
-from ..areas.credit.columnar_facts import CIDX, EXACT_COLUMN, ColumnarContext
 from ..engine import Engine
 from ..facts import FactProvider
 from ._catalog import CKEY, ROW, UTC
+from .columnar_context import CIDX, EXACT_COLUMN, ColumnarContext
 from .customers import CUSTOMER_SPECS, EXACT, canonical_dtype, duplicate_ids, validate_customers
 from .decide import SCALAR, CompiledColumnar, events_flag
 from .errors import ErrorRow, error_frame

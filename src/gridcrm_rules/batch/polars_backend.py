@@ -4,7 +4,7 @@ It implements :class:`gridcrm_rules.backend.Backend` for one ``as_of`` and one
 frame schema, with the pieces ``evaluate_batch`` runs: conditions through
 :func:`~gridcrm_rules.batch.columnar_expr.compile_columnar`, all decision tables
 through :func:`~gridcrm_rules.batch.decide.compile_decisions`, facts through the
-provider's columnar twin (:func:`~gridcrm_rules.batch.columnar_facts.columnar_for`).
+provider's columnar twin (:func:`~gridcrm_rules.batch.columnar_context.columnar_for`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from datetime import datetime
 import polars as pl
 
 from .._time import local_date
-from ..areas.credit.columnar_facts import ColumnarFacts, columnar_for
 from ..calendar import WorkingDayCalendar
 from ..engine import Program
 from ..expr import ir
@@ -24,6 +23,7 @@ from ..expr.check import Binding
 from ..expr.functions import FunctionSpec
 from ..facts import FactProvider
 from ..functions import FUNCTIONS, EvalContext
+from .columnar_context import ColumnarFacts, columnar_for
 from .columnar_expr import Col, compile_columnar
 from .decide import ColumnarPlan, CompiledColumnar, compile_decisions
 

@@ -1,6 +1,7 @@
 """The credit facts of RULES.md §2, computed for many customers at once.
 
-Exactly the values of :func:`gridcrm_rules.facts.credit.credit_facts`, with
+Exactly the values of :func:`gridcrm_rules.areas.credit.facts.credit_facts` (the
+provider names this twin in ``CREDIT_FACTS.columnar``), with
 group-bys and joins instead of a loop per customer.
 
 Settlement (FIFO unless a payment names its bill) is an interval-overlap
@@ -22,11 +23,9 @@ credit facts are computed by the Python provider, row by row.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any, Final
+from typing import Final
 
 import numpy as np
 import polars as pl
@@ -34,51 +33,13 @@ import polars as pl
 from ..._time import SHANGHAI
 from ...batch._catalog import BILL_ROW, ROW, TZ
 from ...batch._runs import I64, distinct_per_customer
-from ...facts.registry import FactProvider
+from ...batch.columnar_context import CIDX, EXACT_COLUMN, ColumnarContext
 from ...windows import arrears_age_limit, offence_window, year_window
 from ._settle import Bills, Payments, settle_arrays
-from .facts import credit_facts
 
-__all__ = ["CIDX", "EXACT_COLUMN", "ColumnarContext", "ColumnarFacts", "columnar_for",
-           "credit_columnar"]
+__all__ = ["credit_columnar"]
 
-CIDX: Final = "__cidx"
-"""Dense customer index (0..n-1, the position in ``ColumnarContext.customers``)."""
 _EPOCH: Final = date(1970, 1, 1).toordinal()
-EXACT_COLUMN: Final = "__exact"
-"""False for customers whose facts the columnar code cannot vouch for."""
-
-
-@dataclass(frozen=True, slots=True)
-class ColumnarContext:
-    """What a columnar provider reads: customer ids, known events, instants, params.
-
-    ``events`` holds only events known at ``as_of`` (canonical columns of
-    :mod:`gridcrm_rules.batch.events`), lazily: a provider selects the columns it
-    reads, and only those are filtered.  ``customers`` has ``customer_id`` and the
-    customer fields.  Both carry ``__cidx``, the customer's row in ``customers``.
-    """
-
-    customers: pl.DataFrame
-    events: pl.LazyFrame
-    as_of: datetime
-    cutoff: date
-    params: Mapping[str, Any]
-
-
-ColumnarFacts = Callable[[ColumnarContext], pl.DataFrame]
-"""``ctx -> frame`` with ``customer_id``, one column per fact and ``__exact``."""
-
-
-def columnar_for(provider: FactProvider) -> ColumnarFacts | None:
-    """The columnar implementation of a provider, if it has one."""
-    own = getattr(provider, "columnar", None)
-    if own is not None:
-        impl: ColumnarFacts = own
-        return impl
-    if provider.compute is credit_facts:
-        return credit_columnar
-    return None
 
 
 def _local_day(col: pl.Expr) -> pl.Expr:

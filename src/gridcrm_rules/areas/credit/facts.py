@@ -120,5 +120,6 @@ CREDIT_FACTS = FactProvider(
     params=CREDIT_PARAMS,
     docs=_DOCS,
     clause="CR",
+    columnar="gridcrm_rules.areas.credit.columnar_facts:credit_columnar",
     reported_in="credit",
 )
