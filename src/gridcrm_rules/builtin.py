@@ -1,17 +1,18 @@
 """The built-in fact providers of every regulation area, in one literal list.
 
-This module sits above the areas (:mod:`gridcrm_rules.facts`, whose providers
-serve credit and key accounts, and :mod:`gridcrm_rules.quality` for service
-quality, which reads the facts registry) and below the engine, so that the facts
-package never imports quality and the engine imports no area by name: the
-dependency runs one way, ``facts`` -> ``quality`` -> ``builtin`` -> ``engine``
-(docs/architecture.md).
+This module sits above the areas (``gridcrm_rules.areas.<area>``, which import only
+the provider registry :mod:`gridcrm_rules.facts`) and below the engine, so that the
+engine imports no area by name: the dependency runs one way,
+``facts`` -> ``areas`` -> ``builtin`` -> ``engine`` (docs/architecture.md).
 """
 
 from __future__ import annotations
 
+from .areas.credit.facts import CREDIT_FACTS
+from .areas.key_accounts.consumption import CONSUMPTION_FACTS
+from .areas.key_accounts.facts import KEY_ACCOUNT_FACTS
 from .areas.service_quality.quality import VOLTAGE_FACTS
-from .facts import CONSUMPTION_FACTS, CREDIT_FACTS, KEY_ACCOUNT_FACTS, FactProvider, FactRegistry
+from .facts import FactProvider, FactRegistry
 
 __all__ = ["BUILTIN_PROVIDERS", "default_facts"]
 
