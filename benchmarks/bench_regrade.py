@@ -33,7 +33,7 @@ def generate(n: int, data: Path) -> None:
     import polars as pl
     import pyarrow.parquet as pq
 
-    from gridcrm_rules.batch.population import population_frames
+    from gridcrm_rules.sample.frames import population_frames
     from gridcrm_rules.sample import generate_population
 
     data.mkdir(parents=True, exist_ok=True)

@@ -141,8 +141,8 @@ def test_evaluate_with_a_pack_writes_every_column(
     pl = pytest.importorskip("polars")
     from datetime import date
 
-    from gridcrm_rules.batch.population import population_frames
     from gridcrm_rules.sample import generate_population
+    from gridcrm_rules.sample.frames import population_frames
 
     c, e = generate_population(30, seed=3, as_of=date(2026, 11, 1))
     cust, ev = population_frames(c, e)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
+from .areas.service_quality.quality import VoltageCheck, check_supply_voltage
 from .calendar import Schedule, WorkingDayCalendar, load_schedules
 from .engine import DEFAULT_PACKS, Engine
 from .errors import (
@@ -59,7 +60,6 @@ from .population import (
     service_order,
     shedding_order,
 )
-from .quality import VoltageCheck, check_supply_voltage
 from .verify import VerificationReport, verify_engine
 
 try:

@@ -3,7 +3,12 @@
 Bad *data* (a pack file, a condition, an input row) is reported as a list of
 :class:`ErrorRecord` -- the pydantic shape ``type``/``loc``/``msg``/``input`` --
 collected and raised together.  Misuse of the API raises one of the small,
-closed set of exception classes below.
+closed set of exception classes below.  Every exception of the library is
+defined here (docs/architecture.md); the modules that raise them import them.
+
+Two are internal signals between phases and never reach a caller:
+:class:`ExprSyntaxError` (the parser hands its record to the pack loader) and
+:class:`NotColumnar` (the polars backend hands a condition to the scalar one).
 """
 
 from __future__ import annotations
@@ -13,15 +18,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
+    "BatchInputError",
     "CalendarDataMissing",
     "ErrorRecord",
     "EvaluationError",
+    "ExprSyntaxError",
     "GridcrmError",
     "MissingExtra",
+    "NotColumnar",
     "PackError",
     "PackNameClash",
     "PackNotFound",
     "PluginWarning",
+    "UnknownBill",
 ]
 
 
@@ -72,11 +81,20 @@ class PackError(GridcrmError):
         super().__init__(f"{count} {noun} in {title}\n{body}")
 
 
-class PackNameClash(PackError):
+class PluginWarning(UserWarning):
+    """A third-party pack (entry point) was left out; built-ins and other plugins still work."""
+
+
+class PackNotFound(GridcrmError, LookupError):
+    """A pack name is neither built in, registered, nor a readable file."""
+
+
+class PackNameClash(PackError, PackNotFound):
     """Two packs claim one name: a plugin and a built-in, two plugins, or a user pack.
 
     ``name`` is the contested name; ``claimants`` says who claims it (an entry
-    point with its distribution, a file, ``built-in``).
+    point with its distribution, a file, ``built-in``).  Also a :class:`PackNotFound`:
+    a clash used to be raised as one, and callers that catch it keep working.
     """
 
     def __init__(self, name: str, claimants: Sequence[str], hint: str = "") -> None:
@@ -85,14 +103,6 @@ class PackNameClash(PackError):
         msg = f"pack name {name!r} is claimed by {' and '.join(self.claimants)}"
         record = ErrorRecord("pack_name_clash", (name,), msg + (f"; {hint}" if hint else ""))
         super().__init__(f"pack {name!r}", [record])
-
-
-class PluginWarning(UserWarning):
-    """A third-party pack (entry point) was left out; built-ins and other plugins still work."""
-
-
-class PackNotFound(GridcrmError, LookupError):
-    """A pack name is neither built in, registered, nor a readable file."""
 
 
 class EvaluationError(GridcrmError):
@@ -126,6 +136,27 @@ class EvaluationError(GridcrmError):
     def record(self) -> ErrorRecord:
         """This error as an :class:`ErrorRecord` (``input``: the offending values)."""
         return ErrorRecord(self.type, self.loc, self.msg, self.values or None)
+
+
+class BatchInputError(GridcrmError, ValueError):
+    """A whole batch input table is unusable (unknown format or unknown columns)."""
+
+
+class UnknownBill(ValueError):
+    """A payment names a bill that is not in the history (raised by the settlement)."""
+
+
+class ExprSyntaxError(Exception):
+    """Internal: raised inside the condition parser; carries the record to report."""
+
+    def __init__(self, record: ErrorRecord) -> None:
+        super().__init__(record.msg)
+        self.record = record
+
+
+class NotColumnar(Exception):
+    """Internal: an expression the polars backend does not compile (the scalar engine
+    decides it)."""
 
 
 class CalendarDataMissing(GridcrmError, LookupError):

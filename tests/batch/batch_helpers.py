@@ -11,10 +11,11 @@ from polars.testing import assert_frame_equal
 
 from gridcrm_rules import Customer, Engine
 from gridcrm_rules.batch.evaluate import evaluator_for
-from gridcrm_rules.batch.result import decision_row
+from gridcrm_rules.batch.result import TASKS_SCHEMA, decision_row, task_rows
 from gridcrm_rules.batch.scalar import ScalarRunner
 
-__all__ = ["History", "assert_equivalent", "reference", "reference_parts", "tables"]
+__all__ = ["History", "assert_equivalent", "reference", "reference_parts", "reference_tasks",
+           "tables"]
 
 History = tuple[dict[str, Any], list[dict[str, Any]]]
 HOW = ("path", "facts_backend")
@@ -75,6 +76,26 @@ def reference(
     return pl.DataFrame(rows, schema=ev.layout.schema).drop(HOW), refused
 
 
+def reference_tasks(
+    engine: Engine, histories: Sequence[History], as_of: datetime | str
+) -> pl.DataFrame:
+    """The tasks table ``evaluate`` gives, customer by customer (refused customers: none)."""
+    rows: list[dict[str, Any]] = []
+    for i, (customer, events) in enumerate(histories):
+        try:
+            d = engine.evaluate(customer, events, as_of=as_of)
+        except Exception:
+            continue
+        rows += task_rows(d.customer_id, i, d.tasks)
+    return _task_order(pl.DataFrame(rows, schema=TASKS_SCHEMA))
+
+
+def _task_order(tasks: pl.DataFrame) -> pl.DataFrame:
+    """Tasks in one total order (ties of ``due`` broken by every other column)."""
+    return tasks.sort(["row", "due", "clause", "trigger_event_id", "kind", "channel", "unit"],
+                      nulls_last=True)
+
+
 def _first_difference(
     got: pl.DataFrame, expected: pl.DataFrame, histories: Sequence[History], as_of: Any
 ) -> None:
@@ -110,6 +131,12 @@ def assert_equivalent(
                              f"{result.errors.filter(pl.col('customer_id') == cid).to_dicts()}")
     _first_difference(got, expected, histories, as_of)
     assert_frame_equal(got.drop(HOW), expected)
+    want_tasks = reference_tasks(engine, histories, as_of)
+    got_tasks = _task_order(result.tasks)
+    if got_tasks.to_dicts() != want_tasks.to_dicts():
+        raise AssertionError(f"tasks differ (batch, scalar): {got_tasks.to_dicts()} != "
+                             f"{want_tasks.to_dicts()}; as_of={as_of}")
+    assert_frame_equal(got_tasks, want_tasks)
     # the partial-decision rule: the same parts could not be decided, the same tasks are
     # undetermined, in both backends
     parts, undetermined = reference_parts(engine, histories, as_of)

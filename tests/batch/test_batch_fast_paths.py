@@ -265,8 +265,8 @@ def test_row_order_does_not_change_the_answer(data) -> None:  # type: ignore[no-
 
 def test_unsorted_and_sorted_population_agree() -> None:
     """A generated population in export order equals the same rows reversed."""
-    from gridcrm_rules.batch.population import population_frames
     from gridcrm_rules.sample import generate_population
+    from gridcrm_rules.sample.frames import population_frames
 
     c, e = generate_population(200, seed=5, as_of=date(2026, 11, 22))
     cust, ev = population_frames(c, e)
@@ -320,7 +320,7 @@ def test_runs_match_python(rows: list[tuple[int, int]]) -> None:
 
 def test_settlement_does_not_depend_on_the_customer_numbers() -> None:
     """The same bills and payments under customer 1 or customer 4,000,000: same answer."""
-    from gridcrm_rules.batch._settle import Bills, Payments, settle_arrays
+    from gridcrm_rules.areas.credit._settle import Bills, Payments, settle_arrays
 
     def settle(c: int) -> tuple[list[int], list[int], int]:
         n = c + 1

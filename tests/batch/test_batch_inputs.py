@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import polars as pl
 import pytest
 from batch_helpers import assert_equivalent, tables
-from dateutil.relativedelta import relativedelta
 from polars.testing import assert_frame_equal
 
 import gridcrm_rules as gr
 from gridcrm_rules.batch import BatchInputError, evaluate_batch, evaluate_to_parquet
-from gridcrm_rules.batch.columnar_facts import _first_day_reaching
-from gridcrm_rules.batch.population import population_frames
 from gridcrm_rules.sample import generate_population, population_record
+from gridcrm_rules.sample.frames import population_frames
 
 AS_OF = "2026-11-22T09:00:00+08:00"
 CREDIT = gr.Engine.from_packs(["credit"])
@@ -169,17 +167,6 @@ def test_edge_cases_equal_scalar() -> None:
     ]
     got = assert_equivalent(CREDIT, histories, AS_OF)
     assert got.get_column("grade").to_list() == ["C", "D", "A", "D"]
-
-
-def test_month_thresholds_match_relativedelta() -> None:
-    """The first day d with d + n months >= cutoff, for every cutoff of 2000-2040."""
-    day = date(2000, 1, 31)
-    while day < date(2040, 12, 31):
-        for months in (1, 2):
-            t = _first_day_reaching(day, months)
-            assert t + relativedelta(months=months) >= day
-            assert (t - timedelta(days=1)) + relativedelta(months=months) < day
-        day = (day + timedelta(days=1)).replace(day=1) + relativedelta(day=31)
 
 
 def test_tables_helper_roundtrip() -> None:

@@ -9,9 +9,9 @@ import pytest
 
 import gridcrm_rules as gr
 from gridcrm_rules.batch.cli import main
-from gridcrm_rules.batch.population import population_frames
 from gridcrm_rules.engine.step import DecisionStep
 from gridcrm_rules.sample import load_sample
+from gridcrm_rules.sample.frames import population_frames
 
 AS_OF = "2026-11-22T09:00:00+08:00"
 

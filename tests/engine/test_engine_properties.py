@@ -24,8 +24,8 @@ from hypothesis import strategies as st
 
 import gridcrm_rules as gr
 from gridcrm_rules._time import SHANGHAI, local_date
+from gridcrm_rules.areas.credit.settlement import settle
 from gridcrm_rules.engine import GRADE_RANK
-from gridcrm_rules.facts import settle
 from gridcrm_rules.models import BillIssued, PaymentReceived
 
 CREDIT = gr.Engine.from_packs(["credit"])

@@ -17,13 +17,14 @@ from gridcrm_rules.errors import PackError, PackNameClash, PackNotFound, PluginW
 from gridcrm_rules.packs import BUILTIN_PACKS, ENTRY_POINT_GROUP, PackRegistry, read_pack
 from gridcrm_rules.packs import registry as registry_module
 
-DATA = Path(str(resources.files("gridcrm_rules.packs") / "data"))
+DATA = Path(str(resources.files("gridcrm_rules")))
 AS_OF = "2026-11-22T09:00:00+08:00"
 
 
 def test_every_data_file_is_registered() -> None:
-    """Each pack file shipped under packs/data/ has a BUILTIN_PACKS entry."""
-    files = {p.name for p in DATA.iterdir() if p.suffix in (".yaml", ".yml", ".json", ".toml")}
+    """Each pack file shipped under areas/<area>/ has a BUILTIN_PACKS entry."""
+    files = {p.relative_to(DATA).as_posix() for p in (DATA / "areas").rglob("*")
+             if p.suffix in (".yaml", ".yml", ".json", ".toml")}
     assert files == set(BUILTIN_PACKS.values())
 
 
@@ -250,3 +251,11 @@ def test_user_pack_can_extend_a_plugin(fake_plugins: list[metadata.EntryPoint]) 
     )
     assert d.outcomes["bonus"].values == {"eligible": True}
     assert engine.resolved_packs[0].lineage == ("my_bonus", "credit_bonus")
+
+
+def test_a_name_clash_is_still_caught_as_pack_not_found() -> None:
+    """PackNameClash subclasses PackNotFound, so ``except PackNotFound`` keeps catching it."""
+    registry = PackRegistry.builtin()
+    with pytest.raises(PackNotFound) as info:
+        registry.with_source(registry.get("credit"))
+    assert type(info.value) is PackNameClash

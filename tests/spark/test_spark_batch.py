@@ -19,8 +19,8 @@ import polars as pl
 from polars.testing import assert_frame_equal
 
 import gridcrm_rules as gr
-from gridcrm_rules.batch.population import population_frames
 from gridcrm_rules.sample import generate_population
+from gridcrm_rules.sample.frames import population_frames
 
 pytestmark = [
               pytest.mark.filterwarnings("ignore::FutureWarning"),

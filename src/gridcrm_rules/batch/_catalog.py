@@ -12,8 +12,8 @@ from typing import Final
 
 import polars as pl
 
-from ..engine.names import EVENT_MODELS
 from ..models import Customer
+from ..models.events import EVENT_MODELS
 
 __all__ = [
     "BILL_ROW",

@@ -17,17 +17,16 @@ import numpy as np
 import polars as pl
 from numpy.typing import NDArray
 
-from .._time import local_date
 from ..engine import Engine
 from ..expr.numbers import engine_context
 from ..facts import FactProvider
-from ..functions import FUNCTIONS, EvalContext
 from ._catalog import CKEY, ROW, UTC
-from .columnar_facts import CIDX, EXACT_COLUMN, ColumnarContext, columnar_for
+from .columnar_context import CIDX, EXACT_COLUMN, ColumnarContext
 from .customers import CUSTOMER_SPECS, EXACT, canonical_dtype, duplicate_ids, validate_customers
-from .decide import SCALAR, ColumnarPlan, CompiledColumnar, compile_decisions, events_flag
+from .decide import SCALAR, CompiledColumnar, events_flag
 from .errors import ErrorRow, error_frame
 from .events import validate_events
+from .polars_backend import PolarsBackend
 from .result import TASKS_SCHEMA, TableLayout, dtype_of
 from .scalar import ScalarRunner
 
@@ -251,7 +250,7 @@ class Evaluator:
         columnar: dict[str, pl.DataFrame] = {}
         redo: dict[str, set[int]] = {}
         for provider in self.providers:
-            impl = columnar_for(provider)
+            impl = self.backend(frame.schema).facts(provider)
             if impl is None:
                 redo[provider.name] = set(frame.get_column(CIDX).to_list())
                 continue
@@ -370,15 +369,17 @@ class Evaluator:
             if note not in self.notes:
                 self.notes.append(note)
 
+    def backend(self, schema: pl.Schema) -> PolarsBackend:
+        """The polars backend for frames of ``schema`` at this evaluator's ``as_of``."""
+        return PolarsBackend(self.engine.program, self.engine.calendar, self.as_of, schema)
+
     def _compiled(self, schema: pl.Schema) -> CompiledColumnar:
         """The program's decisions compiled for frames of ``schema`` (once per schema)."""
         key = tuple(schema.items())
         with self.lock:
             if key not in self.compiled:
-                plan = ColumnarPlan(self.engine.program, FUNCTIONS,
-                                    EvalContext(self.engine.calendar), self.as_of,
-                                    local_date(self.as_of))
-                self.compiled[key] = compile_decisions(schema, plan)
+                backend = self.backend(schema)
+                self.compiled[key] = backend.compile_decisions(self.engine.program)
             compiled = self.compiled[key]
             self.notes.extend(n for n in compiled.notes if n not in self.notes)
         return compiled
@@ -420,7 +421,7 @@ class Evaluator:
             if d.spec.over == "events":
                 hit = types.is_in(list(d.spec.event_types)).to_numpy() & known
                 out.append(pl.Series(events_flag(d), _counts(cidx, hit, n) > 0))
-        if any(d.name == "credit" for d in self.engine.program.decisions):
+        if self.engine.program.filling("credit") is not None:
             hit = (types == "grade_override").to_numpy() & known
             out.append(pl.Series("__has_override", _counts(cidx, hit, n) > 0))
         return out
@@ -431,19 +432,22 @@ class Evaluator:
         if layout.has_credit:
             provisional = (pl.col("provisional") if "provisional" in layout.facts
                            else pl.lit(False))
-            cols |= {"grade": pl.col("credit.grade"),
-                     "computed_grade": pl.col("credit.computed_grade"),
-                     "rule_ids": _rule_ids(work, "credit"),
+            grading = self.engine.program.filling("credit")
+            assert grading is not None  # layout.has_credit says so
+            cols |= {"grade": pl.col(f"{grading.name}.grade"),
+                     "computed_grade": pl.col(f"{grading.name}.computed_grade"),
+                     "rule_ids": _rule_ids(work, grading.name),
                      "provisional": provisional.fill_null(False),
                      "overrides": pl.lit([], dtype=layout.schema["overrides"])}
         for name in layout.facts:
             cols[f"fact_{name}"] = pl.col(name)
         for d in layout.value_decisions:
+            grades = d.spec.fills == "credit"
             for oname in d.spec.outputs:
-                if d.name == "credit" and oname == "grade":
+                if grades and oname == "grade":
                     continue
                 cols[f"{d.name}_{oname}"] = pl.col(f"{d.name}.{oname}")
-            if d.name != "credit":
+            if not grades:
                 cols[f"{d.name}_rule_ids"] = _rule_ids(work, d.name)
         if layout.has_entitlements:
             cols["entitlements"] = pl.col("__entitlements")

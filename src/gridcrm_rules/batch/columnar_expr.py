@@ -30,6 +30,7 @@ from typing import Any, Final, Literal
 
 import polars as pl
 
+from ..errors import NotColumnar
 from ..expr import ir, numbers
 from ..expr.check import Binding
 from ..expr.functions import FunctionSpec
@@ -41,10 +42,6 @@ __all__ = ["Col", "ColKind", "NotColumnar", "compile_columnar", "literal", "trut
 ColKind = Literal["bool", "num", "str", "date", "datetime", "null"]
 DT: Final = pl.Datetime("us", TZ)
 _FALSE: Final = pl.lit(False)
-
-
-class NotColumnar(Exception):
-    """An expression this backend does not compile (the scalar engine decides it)."""
 
 
 @dataclass(frozen=True, slots=True)

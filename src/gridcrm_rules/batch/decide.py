@@ -23,18 +23,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any, Final
 
 import polars as pl
 
-from ..engine.build import CompiledDecision, CompiledRule, Program
+from ..engine import CompiledDecision, CompiledRule, Program
 from ..engine.faults import OutputType, declared_outputs, output_problem
 from ..expr import ir
 from ..expr.check import Binding
 from ..expr.functions import FunctionSpec
 from ..expr.types import Kind
 from ..functions import EvalContext
+from ..windows import cutoff_of
 from .columnar_expr import Col, NotColumnar, _and, _or, compile_columnar, literal, truthy
 from .result import ENTITLEMENT, encode_params
 
@@ -64,7 +65,7 @@ class ColumnarPlan:
         """Canonical keys with the same value on every row."""
         consts: dict[str, Any] = {f"params.{k}": v for k, v in self.program.params.items()}
         consts["as_of"] = self.as_of
-        consts["cutoff"] = self.day.replace(day=1) - timedelta(days=1)
+        consts["cutoff"] = cutoff_of(self.as_of)
         return consts
 
     def call_constant(self, spec: FunctionSpec, args: tuple[Any, ...]) -> Any:
@@ -108,7 +109,7 @@ def compile_decisions(schema: pl.Schema, plan: ColumnarPlan) -> CompiledColumnar
     consts = plan.constants()
     scalar: pl.Expr | None = None
     entitlements: list[pl.Expr] = []
-    credit_seen = False
+    grade_column: str | None = None  # "<decision>.grade" of the decision that fills credit
     for d in plan.program.decisions:
         if d.spec.over == "events":
             scalar = _or(scalar, pl.col(events_flag(d)))
@@ -129,7 +130,7 @@ def compile_decisions(schema: pl.Schema, plan: ColumnarPlan) -> CompiledColumnar
             continue
         try:
             if d.spec.emits == "entitlement":
-                grade = pl.col("credit.grade") if credit_seen else pl.lit(None, pl.String)
+                grade = pl.col(grade_column) if grade_column else pl.lit(None, pl.String)
                 entitlements.append(_entitlements(rules, conds, outs, grade, policy))
                 continue
             values = _values(d, rules, conds, outs, policy)
@@ -138,10 +139,10 @@ def compile_decisions(schema: pl.Schema, plan: ColumnarPlan) -> CompiledColumnar
             return CompiledColumnar(((pl.lit(True).alias(SCALAR),),), (note,))
         if policy != "collect":
             add(_rule_index(d, conds))
-        if d.name == "credit":  # no override on a columnar row: computed == effective
-            credit_seen = True
+        if d.spec.fills == "credit":  # no override on a columnar row: computed == effective
+            grade_column = f"{d.name}.grade"
             add(*values)  # the copy below shares the grade's buffers (no second gather)
-            add(pl.col("credit.grade").alias("credit.computed_grade"))
+            add(pl.col(grade_column).alias(f"{d.name}.computed_grade"))
             continue
         add(*values)
     if entitlements:
@@ -299,12 +300,11 @@ def _output(
     d: CompiledDecision, rule: CompiledRule, name: str, frame: pl.DataFrame, plan: ColumnarPlan,
     consts: Mapping[str, Any],
 ) -> Col:
-    spec = next(r for r in d.spec.rules if r.id == rule.id)
-    value = spec.outputs[name]
-    if isinstance(value, str) and value.startswith("="):
-        from ..expr import parse
-
-        node = parse(value[1:])
+    """One output of one rule as a column, from the IR the pack loader checked (a
+    formula's tree, or a literal's constant); a literal the IR cannot hold (a date) is
+    the value of the rule's compiled function."""
+    node = dict(rule.output_nodes)[name]
+    if node is not None and not isinstance(node, ir.Const):
         return compile_columnar(node, d.schema, frame.schema, consts, plan.functions,
                                 plan.call_constant)
     fn = dict(rule.outputs)[name]

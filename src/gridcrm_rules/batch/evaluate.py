@@ -20,9 +20,10 @@ from typing import Any, Literal
 
 import polars as pl
 
-from .._time import local_date, to_aware
+from .._time import to_aware
 from ..engine import Engine
 from ..facts import FactRegistry
+from ..windows import cutoff_of
 from ._catalog import ROW
 from ._parse import padded
 from ._pipeline import in_order
@@ -52,13 +53,11 @@ def evaluator_for(engine: Engine, as_of: date | datetime | str,
                   facts: FactRegistry | None = None) -> Evaluator:
     """The chunk evaluator of ``engine`` at ``as_of``."""
     instant = to_aware(as_of)
-    registry = facts if facts is not None else engine._facts
+    registry = facts if facts is not None else engine.facts
     providers = registry.providers_for(set(engine.program.facts_read))
     fact_types = {n: t for p in providers for n, t in p.provides.items()}
-    cutoff = local_date(instant).replace(day=1)
-    cutoff = date.fromordinal(cutoff.toordinal() - 1)
     return Evaluator(engine, providers, fact_types, layout_for(engine.program, fact_types),
-                     instant, cutoff)
+                     instant, cutoff_of(instant))
 
 
 def _numbered(

@@ -21,7 +21,7 @@ from typing import Any, Final
 
 import polars as pl
 
-from ..engine.build import CompiledDecision, Program
+from ..engine import CompiledDecision, Program
 from ..expr.types import Kind, Type
 from ..models import Decision, Task
 from ..packs.schema import OutputSpec
@@ -95,8 +95,8 @@ class TableLayout:
 def layout_for(program: Program, fact_types: Mapping[str, Type]) -> TableLayout:
     """Columns of the decisions table for ``program`` with the facts in ``fact_types``."""
     cols: dict[str, pl.DataType] = {"customer_id": pl.String(), "row": pl.Int64()}
-    names = {d.name for d in program.decisions}
-    has_credit = "credit" in names
+    grade_decision = program.filling("credit")
+    has_credit = grade_decision is not None
     if has_credit:
         cols |= {"grade": pl.String(), "computed_grade": pl.String(),
                  "rule_ids": pl.List(pl.String()), "provisional": pl.Boolean(),
@@ -105,11 +105,12 @@ def layout_for(program: Program, fact_types: Mapping[str, Type]) -> TableLayout:
         cols[f"fact_{fname}"] = dtype_of(t, fname)
     values = tuple(d for d in program.decisions if d.spec.emits == "value")
     for d in values:
+        grades = d.spec.fills == "credit"
         for oname, ospec in d.spec.outputs.items():
-            if d.name == "credit" and oname == "grade":
+            if grades and oname == "grade":
                 continue
             cols[f"{d.name}_{oname}"] = _output_dtype(ospec)
-        if d.name != "credit":
+        if not grades:
             cols[f"{d.name}_rule_ids"] = pl.List(pl.String())
     has_ent = any(d.spec.emits == "entitlement" for d in program.decisions)
     if has_ent:
@@ -152,11 +153,12 @@ def decision_row(
         out[f"fact_{name}"] = facts.get(name)
     for d in layout.value_decisions:
         outcome = decision.outcomes.get(d.name)
+        grades = d.spec.fills == "credit"
         for oname in d.spec.outputs:
-            if d.name == "credit" and oname == "grade":
+            if grades and oname == "grade":
                 continue
             out[f"{d.name}_{oname}"] = outcome.values.get(oname) if outcome else None
-        if d.name != "credit":
+        if not grades:
             out[f"{d.name}_rule_ids"] = list(outcome.rule_ids) if outcome else []
     if layout.has_entitlements:
         out["entitlements"] = [

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 import polars as pl
 
-from ..errors import GridcrmError
+from ..errors import BatchInputError
 from ..models._missing import none_for_missing
 from ._catalog import CUSTOMER_FIELDS, EVENT_FIELDS, ROW
 
@@ -27,10 +27,6 @@ TableInput = Any
 """A DataFrame, LazyFrame, pandas DataFrame, Arrow table, list of dicts or a path."""
 
 Extra = Literal["forbid", "ignore"]
-
-
-class BatchInputError(GridcrmError, ValueError):
-    """A whole input table is unusable (unknown format or unknown columns)."""
 
 
 def is_path(obj: object) -> bool:

@@ -122,6 +122,10 @@ class Program:
     packs: tuple[PackRef, ...]
     facts_read: frozenset[str]
 
+    def filling(self, part: str) -> CompiledDecision | None:
+        """The decision whose pack declares ``fills: <part>`` (at most one), if any."""
+        return next((d for d in self.decisions if d.spec.fills == part), None)
+
 
 def _literal(value: Any, t: Type, loc: tuple[str | int, ...]) -> tuple[Any, ErrorRecord | None]:
     """Validate a literal output value against its declared type."""
@@ -493,14 +497,16 @@ def build_program(
                     f"facts {provider.name!r} need parameter {needed!r}; no loaded pack declares it"
                 )
                 b.errors.append(ErrorRecord("missing_param", ("facts", provider.name, needed), msg))
+    b.errors += _fill_clashes(compiled)
     if b.errors:
         from .hints import with_missing_pack_hints
 
         raise PackError(_title(packs), with_missing_pack_hints(b.errors, packs))
-    if "credit" in compiled and "ka_list" in compiled:
-        # An override's scope reads ka_list.member (engine.credit_result, RULES.md §2).
-        credit = compiled["credit"]
-        compiled["credit"] = replace(credit, depends_on=credit.depends_on | {"ka_list"})
+    credit = next((d for d in compiled.values() if d.spec.fills == "credit"), None)
+    members = next((d for d in compiled.values() if d.spec.fills == "key_account_list"), None)
+    if credit is not None and members is not None:
+        # An override's scope reads the key-account list (engine.credit_result, RULES.md §2).
+        compiled[credit.name] = replace(credit, depends_on=credit.depends_on | {members.name})
     order = _order(compiled, packs)
     return Program(
         decisions=tuple(compiled[n] for n in order),
@@ -508,6 +514,19 @@ def build_program(
         packs=tuple(PackRef(name=p.name, version=p.version) for p in packs),
         facts_read=facts_read,
     )
+
+
+def _fill_clashes(compiled: Mapping[str, CompiledDecision]) -> list[ErrorRecord]:
+    """One error per part of the Decision that two decisions both declare to fill."""
+    by_part: dict[str, list[str]] = {}
+    for name, d in compiled.items():
+        if d.spec.fills is not None:
+            by_part.setdefault(d.spec.fills, []).append(name)
+    return [
+        ErrorRecord("fills_clash", ("decisions", names[1], "fills"),
+                    f"decisions {', '.join(sorted(names))} all fill {part!r}; only one may")
+        for part, names in sorted(by_part.items()) if len(names) > 1
+    ]
 
 
 def _event_type_names() -> frozenset[str]:

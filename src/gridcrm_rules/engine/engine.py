@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from pydantic import BaseModel, ValidationError
 
 from .._extras import require_extra
 from .._time import local_date, to_aware
+from ..builtin import default_facts
 from ..calendar import WorkingDayCalendar
 from ..errors import CalendarDataMissing, ErrorRecord, EvaluationError, PackError
 from ..expr import CONTEXT_KEY
 from ..expr.numbers import engine_context
-from ..facts import FactContext, FactRegistry, default_facts
+from ..facts import FactContext, FactRegistry
 from ..functions import FUNCTIONS, EvalContext
 from ..models import (
     CreditResult,
@@ -40,6 +41,7 @@ from ..models import (
     parse_events,
 )
 from ..packs import PackRegistry, PackSpec, ResolvedPack
+from ..windows import cutoff_of
 from .build import CompiledDecision, CompiledRule, Program, build_program
 from .episodes import episode_start, episode_window
 from .faults import (
@@ -76,13 +78,9 @@ PackInput = str | os.PathLike[str] | Mapping[str, Any] | PackSpec
 CustomerInput = Customer | Mapping[str, Any]
 EventInput = BaseModel | Mapping[str, Any]
 Hit = tuple[CompiledRule, dict[str, Any]]
-KEY_ACCOUNT_MEMBER: Final = "ka_list.member"
-"""Where an override's scope reads key-account status (decided before credit: build.py)."""
-
-
-def _cutoff(as_of: datetime) -> date:
-    """截止上月: the last day of the month before ``as_of`` (Shanghai date)."""
-    return local_date(as_of).replace(day=1) - timedelta(days=1)
+KEY_ACCOUNT_MEMBER: Final = "member"
+"""The output an override's scope reads from the decision that ``fills: key_account_list``
+(decided before credit: build.py)."""
 
 
 def _customer_env(customer: Customer) -> dict[str, Any]:
@@ -218,6 +216,11 @@ class Engine:
         return self._calendar
 
     @property
+    def facts(self) -> FactRegistry:
+        """The fact providers this engine computes facts with (for tools and backends)."""
+        return self._facts
+
+    @property
     def program(self) -> Program:
         """The compiled decisions, in evaluation order (for tools and backends)."""
         return self._program
@@ -270,7 +273,7 @@ class Engine:
             for when, e in sorted(dated, key=lambda p: (p[0], p[1].type, p[1].id))
             if when <= instant
         ]
-        cutoff = _cutoff(instant)
+        cutoff = cutoff_of(instant)
         evaluation = EvalContext(self._calendar)
         env, credit_facts, fact_errors, missing = self._env(cust, tuple(known), instant,
                                                             evaluation)
@@ -309,7 +312,7 @@ class Engine:
     ) -> tuple[dict[str, Any], dict[str, Any], list[PartError], dict[str, str]]:
         """The names rules read (params, customer, facts, instants), the credit facts, the
         fact functions that failed, and the facts they left missing (name -> provider)."""
-        cutoff = _cutoff(instant)
+        cutoff = cutoff_of(instant)
         ctx = FactContext(cust, known, instant, cutoff, self._program.params)
         env: dict[str, Any] = {f"params.{k}": v for k, v in self._program.params.items()}
         env.update(_customer_env(cust))
@@ -325,7 +328,7 @@ class Engine:
                 missing.update(dict.fromkeys(provider.provides, provider.name))
                 continue
             env.update(values)
-            if provider.name == "credit":
+            if provider.reported_in == "credit":
                 credit_facts = dict(values)
         return env, credit_facts, fact_errors, missing
 
@@ -334,7 +337,7 @@ class Engine:
     ) -> str | None:
         """The grade the ``credit`` decision computes (before overrides) from the events
         known at ``instant``: the grade a run at that instant determined (SV-C-NOTICE)."""
-        credit = next((d for d in self._program.decisions if d.name == "credit"), None)
+        credit = next((d for d in self._program.decisions if d.spec.fills == "credit"), None)
         if credit is None:
             return None
         known = tuple(e for e in events if event_instant(e) <= instant)
@@ -476,14 +479,19 @@ class _Run:
                 self.failed.add(d.name)
                 self.forget(d)
 
+    def _key_account_member(self) -> Any:
+        """Whether the customer is on the key-account list (None: no pack decides it)."""
+        members = self.engine.program.filling("key_account_list")
+        return None if members is None else self.env.get(f"{members.name}.{KEY_ACCOUNT_MEMBER}")
+
     def forget(self, d: CompiledDecision) -> None:
         """Drop whatever a failed value decision had already given (no half outcome)."""
         self.outcomes.pop(d.name, None)
         for key in [k for k in self.env if k.startswith(f"{d.name}.")]:
             del self.env[key]
-        if d.name == "credit":
+        if d.spec.fills == "credit":
             self.credit = None
-        elif d.name == "key_account":
+        elif d.spec.fills == "key_account":
             self.key_account = None
 
     def undetermined(
@@ -556,16 +564,16 @@ class _Run:
             values = dict(d.default)
             if hits and d.spec.hit_policy != "collect":
                 values.update(hits[0][1])
-            if d.name == "credit":
+            if d.spec.fills == "credit":
                 values = self.credit_result(d, hits, values, credit_facts)
             for key, value in values.items():
                 self.env[f"{d.name}.{key}"] = value
             self.outcomes[d.name] = DecisionOutcome(
                 decision=d.name, rule_ids=tuple(r.id for r, _ in hits), values=values
             )
-            if d.name == "key_account_checks":
+            if d.spec.fills == "key_account_checks":
                 self.add_key_account_checks(hits)
-            if d.name == "key_account":
+            if d.spec.fills == "key_account":
                 fields = KeyAccountProfile.model_fields
                 self.key_account = KeyAccountProfile(
                     **{k: v for k, v in values.items() if k in fields and k != "checks"},
@@ -602,7 +610,7 @@ class _Run:
             max_steps=int(params.get("override_max_steps", 1)),
             theft_d_locked=bool(params.get("override_theft_d_locked", True)),
             scope=str(params.get("override_scope", "key_accounts")),
-            key_account=self.env.get(KEY_ACCOUNT_MEMBER),
+            key_account=self._key_account_member(),
         )
         self.credit = CreditResult(
             grade=effective,

@@ -36,7 +36,7 @@ class DecisionStep:
 
     >>> from gridcrm_rules import Engine
     >>> engine = Engine.default()
-    >>> credit = next(d for d in engine.program.decisions if d.name == "credit")
+    >>> credit = engine.program.filling("credit")
     >>> step = DecisionStep(credit)
     >>> facts = {"theft_or_violation_3y": False, "arrears_over_2m": False,
     ...          "arrears_over_1m": False, "arrears_amount": 0, "had_arrears_in_year": False}

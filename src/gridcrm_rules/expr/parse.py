@@ -10,7 +10,7 @@ import ast
 from decimal import Decimal
 from typing import Final, Literal
 
-from ..errors import ErrorRecord
+from ..errors import ErrorRecord, ExprSyntaxError
 from . import ir, numbers
 
 __all__ = ["MAX_DEPTH", "MAX_LENGTH", "MAX_NODES", "ExprSyntaxError", "parse"]
@@ -46,14 +46,6 @@ _WHY: Final[dict[type[ast.AST], str]] = {
     ast.Mod: "% is not allowed",
     ast.FloorDiv: "// is not allowed; use /",
 }
-
-
-class ExprSyntaxError(Exception):
-    """Raised inside the parser; carries the record to report."""
-
-    def __init__(self, record: ErrorRecord) -> None:
-        super().__init__(record.msg)
-        self.record = record
 
 
 def _pos(node: ast.AST) -> ir.Pos:

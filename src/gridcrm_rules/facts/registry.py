@@ -41,8 +41,11 @@ class FactProvider:
     params: tuple[str, ...] = ()
     docs: Mapping[str, str] = field(default_factory=dict)
     clause: str | None = None
-    columnar: Callable[..., Any] | None = None
-    """Optional columnar implementation for the batch backend (see docs/batch.md)."""
+    columnar: Callable[..., Any] | str | None = None
+    """Optional columnar twin for the batch backend (see docs/batch.md): the function,
+    or its ``"module:attribute"`` path, imported only when a batch runs."""
+    reported_in: str | None = None
+    """The part of the Decision that lists these facts (``"credit"``: ``CreditResult.facts``)."""
 
 
 def fact(

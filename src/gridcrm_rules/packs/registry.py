@@ -33,26 +33,26 @@ ENTRY_POINT_GROUP: Final = "gridcrm_rules.packs"
 
 BUILTIN_PACKS: Final[Mapping[str, str]] = MappingProxyType(
     {
-        "credit": "credit.yaml",
-        "credit_strict": "credit_strict.yaml",
-        "callbacks": "callbacks.yaml",
-        "credit_tasks": "credit_tasks.yaml",
-        "entitlements": "entitlements.yaml",
-        "key_accounts": "key_accounts.yaml",
-        "key_account_duties": "key_account_duties.yaml",
-        "service_quality": "service_quality.yaml",
+        "credit": "areas/credit/credit.yaml",
+        "credit_strict": "areas/credit/credit_strict.yaml",
+        "callbacks": "areas/callbacks/callbacks.yaml",
+        "credit_tasks": "areas/credit/credit_tasks.yaml",
+        "entitlements": "areas/entitlements/entitlements.yaml",
+        "key_accounts": "areas/key_accounts/key_accounts.yaml",
+        "key_account_duties": "areas/key_accounts/key_account_duties.yaml",
+        "service_quality": "areas/service_quality/service_quality.yaml",
     }
 )
-"""Built-in pack name -> data file under ``gridcrm_rules/packs/data``."""
+"""Built-in pack name -> data file, relative to the ``gridcrm_rules`` package."""
 
 PackInput = str | os.PathLike[str] | Mapping[str, Any] | PackSpec
 
 
 def _builtin_loader(name: str, filename: str) -> Callable[[], PackSource]:
     def load() -> PackSource:
-        ref = resources.files("gridcrm_rules.packs") / "data" / filename
+        ref = resources.files("gridcrm_rules").joinpath(*filename.split("/"))
         with resources.as_file(ref) as path:
-            src = read_pack(path, origin=f"gridcrm_rules/packs/data/{filename}")
+            src = read_pack(path, origin=f"gridcrm_rules/{filename}")
         if src.spec.name != name:
             raise PackNotFound(f"{filename} holds pack {src.spec.name!r}, expected {name!r}")
         return src

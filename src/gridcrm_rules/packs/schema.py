@@ -39,6 +39,13 @@ __all__ = [
 ]
 
 HitPolicy = Literal["first", "unique", "priority", "collect"]
+DecisionPart = Literal["credit", "key_account", "key_account_checks", "key_account_list"]
+"""The part of a :class:`~gridcrm_rules.Decision` a value decision fills (``fills``):
+``credit`` -> ``Decision.credit`` (output ``grade``, grade overrides applied),
+``key_account`` -> ``Decision.key_account``, ``key_account_checks`` -> the profile's
+``checks``, ``key_account_list`` -> the list membership (output ``member``) an
+override's scope reads (RULES.md §2).  The engine and the batch backend look decisions
+up by this, never by name."""
 ValueType = Literal["bool", "number", "str", "date", "datetime"]
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
 RuleId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]
@@ -220,6 +227,9 @@ class DecisionSpec(BaseModel):
     """For ``over: events``: the event types that trigger the decision."""
     emits: Literal["value", "entitlement", "task"] = "value"
     """What a fired rule produces: output values, an Entitlement or a Task."""
+    fills: DecisionPart | None = None
+    """Which part of the Decision the outputs fill (``credit``, ``key_account``,
+    ``key_account_checks``); unset: a plain outcome in ``Decision.outcomes``."""
     outputs: dict[Identifier, OutputSpec] = Field(default_factory=dict)
     """Output name -> its declared type."""
     default: dict[str, Any] | None = None
@@ -237,6 +247,10 @@ class DecisionSpec(BaseModel):
             raise ValueError("a decision 'over: events' needs 'event_types'")
         if self.over == "customer" and self.event_types:
             raise ValueError("'event_types' only applies to 'over: events'")
+        if self.fills is not None and (self.emits != "value" or self.over != "customer"):
+            raise ValueError("'fills' applies only to a value decision over the customer")
+        if self.fills == "credit" and "grade" not in self.outputs:
+            raise ValueError("a decision that fills 'credit' needs the output 'grade'")
         ids = [r.id for r in self.rules]
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:

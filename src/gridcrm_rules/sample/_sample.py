@@ -18,6 +18,7 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 
 from .._time import SHANGHAI
+from ..windows import cutoff_of
 from ._customers import FLAVOURS, customer_attributes
 from ._profiles import IMPORTANT_ORG_TYPES, PROFILE_VARIANTS
 
@@ -45,11 +46,6 @@ HISTORY_MONTHS = 24
 _CENT = Decimal("0.01")
 _TYPE_RANK = {"installation_archived": 0, "bill_issued": 1, "monthly_consumption": 2}
 _SEASON = (1.15, 1.05, 0.95, 0.9, 0.95, 1.1, 1.3, 1.3, 1.05, 0.9, 0.95, 1.1)
-
-
-def cutoff_of(as_of: date) -> date:
-    """The last day of the month before ``as_of`` (RULES.md §0, "截止上月")."""
-    return as_of.replace(day=1) - timedelta(days=1)
 
 
 def _money(x: Decimal) -> Decimal:

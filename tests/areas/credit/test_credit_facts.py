@@ -11,8 +11,10 @@ import pytest
 
 from gridcrm_rules import Customer, parse_events
 from gridcrm_rules._time import to_aware
+from gridcrm_rules.areas.credit.facts import CREDIT_FACTS, credit_facts
+from gridcrm_rules.builtin import default_facts
 from gridcrm_rules.expr.types import Kind
-from gridcrm_rules.facts import CREDIT_FACTS, FactContext, credit_facts, default_facts
+from gridcrm_rules.facts import FactContext
 
 CUSTOMER = Customer(id="C1", category="residential", supply_voltage_kv=Decimal("0.22"))
 AS_OF = to_aware("2026-11-22T09:00:00+08:00")

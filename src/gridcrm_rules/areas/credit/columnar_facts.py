@@ -1,6 +1,7 @@
 """The credit facts of RULES.md §2, computed for many customers at once.
 
-Exactly the values of :func:`gridcrm_rules.facts.credit.credit_facts`, with
+Exactly the values of :func:`gridcrm_rules.areas.credit.facts.credit_facts` (the
+provider names this twin in ``CREDIT_FACTS.columnar``), with
 group-bys and joins instead of a loop per customer.
 
 Settlement (FIFO unless a payment names its bill) is an interval-overlap
@@ -22,79 +23,24 @@ credit facts are computed by the Python provider, row by row.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any, Final
+from typing import Final
 
 import numpy as np
 import polars as pl
-from dateutil.relativedelta import relativedelta
 
-from .._time import SHANGHAI, local_date
-from ..facts import FactProvider
-from ..facts.credit import arrears_in_year_reading, credit_facts
-from ._catalog import BILL_ROW, ROW, TZ
-from ._runs import I64, distinct_per_customer
+from ..._time import SHANGHAI
+from ...batch._catalog import BILL_ROW, ROW, TZ
+from ...batch._runs import I64, distinct_per_customer
+from ...batch.columnar_context import CIDX, EXACT_COLUMN, ColumnarContext
+from ...windows import arrears_age_limit, offence_window, year_window
 from ._settle import Bills, Payments, settle_arrays
+from .facts import arrears_in_year_reading
 
-__all__ = ["CIDX", "EXACT_COLUMN", "ColumnarContext", "ColumnarFacts", "columnar_for",
-           "credit_columnar"]
+__all__ = ["credit_columnar"]
 
-CIDX: Final = "__cidx"
-"""Dense customer index (0..n-1, the position in ``ColumnarContext.customers``)."""
 _EPOCH: Final = date(1970, 1, 1).toordinal()
-EXACT_COLUMN: Final = "__exact"
-"""False for customers whose facts the columnar code cannot vouch for."""
-
-
-@dataclass(frozen=True, slots=True)
-class ColumnarContext:
-    """What a columnar provider reads: customer ids, known events, instants, params.
-
-    ``events`` holds only events known at ``as_of`` (canonical columns of
-    :mod:`gridcrm_rules.batch.events`), lazily: a provider selects the columns it
-    reads, and only those are filtered.  ``customers`` has ``customer_id`` and the
-    customer fields.  Both carry ``__cidx``, the customer's row in ``customers``.
-    """
-
-    customers: pl.DataFrame
-    events: pl.LazyFrame
-    as_of: datetime
-    cutoff: date
-    params: Mapping[str, Any]
-
-
-ColumnarFacts = Callable[[ColumnarContext], pl.DataFrame]
-"""``ctx -> frame`` with ``customer_id``, one column per fact and ``__exact``."""
-
-
-def columnar_for(provider: FactProvider) -> ColumnarFacts | None:
-    """The columnar implementation of a provider, if it has one."""
-    own = getattr(provider, "columnar", None)
-    if own is not None:
-        impl: ColumnarFacts = own
-        return impl
-    if provider.compute is credit_facts:
-        return credit_columnar
-    return None
-
-
-def _first_day_reaching(cutoff: date, months: int) -> date:
-    """The first day d with d + months >= cutoff (month arithmetic is monotone)."""
-    d = cutoff - timedelta(days=31 * months + 3)
-    while d + relativedelta(months=months) < cutoff:
-        d += timedelta(days=1)
-    return d
-
-
-def _window(cutoff: date, reading: str) -> tuple[date, date]:
-    if reading == "calendar_year":
-        return date(cutoff.year, 1, 1) - timedelta(days=1), cutoff
-    if reading == "rolling_12m":
-        return cutoff - relativedelta(months=12), cutoff
-    raise ValueError(f"year_window: expected 'rolling_12m' or 'calendar_year', got {reading!r}")
 
 
 def _local_day(col: pl.Expr) -> pl.Expr:
@@ -157,16 +103,15 @@ def credit_columnar(ctx: ColumnarContext) -> pl.DataFrame:
     """The credit facts of every customer in ``ctx`` (one row each)."""
     cutoff = ctx.cutoff
     cut_end = datetime.combine(cutoff + timedelta(days=1), time(0), tzinfo=SHANGHAI)
-    window_start, window_end = _window(cutoff, str(ctx.params["year_window"]))
+    window_start, window_end = year_window(cutoff, str(ctx.params["year_window"]))
     any_day = arrears_in_year_reading(ctx.params) == "any_day"
     reading = str(ctx.params["arrears_reading"])
     if reading not in ("age", "amount"):
         raise ValueError(f"arrears_reading: expected 'age' or 'amount', got {reading!r}")
     n = ctx.customers.height
-    as_of_day = local_date(ctx.as_of)
-    since = as_of_day - relativedelta(years=3)
+    since, until = offence_window(ctx.as_of)
     bill_frame, pay_frame, offences = pl.collect_all(
-        [_bills(ctx.events), _payments(ctx.events), _offences(ctx.events, since, as_of_day)])
+        [_bills(ctx.events), _payments(ctx.events), _offences(ctx.events, since, until)])
     bills, pays = _arrays(bill_frame, pay_frame)
     s = settle_arrays(bills, pays, n, int(cut_end.timestamp() * 1_000_000))
     cut_day, ws_day, we_day = (_epoch(d) for d in (cutoff, window_start, window_end))
@@ -187,8 +132,8 @@ def credit_columnar(ctx: ColumnarContext) -> pl.DataFrame:
     window_sum = runs.reduce(np.where(in_window, s.amount, 0), n)
     billing = distinct_per_customer(s.c, s.period, n)
     if reading == "age":
-        over_1m = oldest < _epoch(_first_day_reaching(cutoff, 1))
-        over_2m = oldest < _epoch(_first_day_reaching(cutoff, 2))
+        over_1m = oldest < _epoch(arrears_age_limit(cutoff, 1))
+        over_2m = oldest < _epoch(arrears_age_limit(cutoff, 2))
     else:
         over_1m = np.where(window_n > 0, arrears * window_n > window_sum, arrears > 0)
         over_2m = np.where(window_n > 0, arrears * window_n > 2 * window_sum, arrears > 0)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from ._runs import I64, Runs, order_by
+from ...batch._runs import I64, Runs, order_by
 
 __all__ = ["Bills", "Payments", "Settled", "settle_arrays"]
 

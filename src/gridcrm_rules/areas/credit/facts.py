@@ -11,12 +11,11 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from dateutil.relativedelta import relativedelta
-
-from .._time import SHANGHAI, local_date
-from ..expr.types import BOOL, DATE, NUMBER, Type
-from ..models import BillIssued, PaymentReceived, TheftDetected, ViolationRecorded
-from .registry import FactContext, FactProvider
+from ..._time import SHANGHAI, local_date
+from ...expr.types import BOOL, DATE, NUMBER, Type
+from ...facts.registry import FactContext, FactProvider
+from ...models import BillIssued, PaymentReceived, TheftDetected, ViolationRecorded
+from ...windows import arrears_age_limit, offence_window, year_window
 from .settlement import settle
 
 __all__ = ["ARREARS_IN_YEAR_READINGS", "CREDIT_FACTS", "CREDIT_PARAMS", "arrears_in_year_reading",
@@ -25,16 +24,7 @@ __all__ = ["ARREARS_IN_YEAR_READINGS", "CREDIT_FACTS", "CREDIT_PARAMS", "arrears
 _ZERO = Decimal("0")
 
 CREDIT_PARAMS = ("arrears_reading", "year_window", "arrears_in_year_reading")
-"""Pack parameters the credit facts read (defaults in packs/data/credit.yaml)."""
-
-
-def _year_window(cutoff: date, reading: str) -> tuple[date, date]:
-    """(start exclusive, end inclusive) of "一个年度" ending at ``cutoff``."""
-    if reading == "calendar_year":
-        return date(cutoff.year, 1, 1) - relativedelta(days=1), cutoff
-    if reading == "rolling_12m":
-        return cutoff - relativedelta(months=12), cutoff
-    raise ValueError(f"year_window: expected 'rolling_12m' or 'calendar_year', got {reading!r}")
+"""Pack parameters the credit facts read (defaults in areas/credit/credit.yaml)."""
 
 
 ARREARS_IN_YEAR_READINGS = ("any_day", "due_in_window")
@@ -58,7 +48,7 @@ def credit_facts(ctx: FactContext) -> Mapping[str, Any]:
     settlement = settle(bills, payments, unknown_bill="hold")
     cutoff = ctx.cutoff
     end_of_cutoff = datetime.combine(cutoff, time.max, tzinfo=SHANGHAI)
-    window_start, window_end = _year_window(cutoff, str(ctx.params["year_window"]))
+    window_start, window_end = year_window(cutoff, str(ctx.params["year_window"]))
     any_day = arrears_in_year_reading(ctx.params) == "any_day"
 
     arrears = _ZERO
@@ -88,8 +78,8 @@ def credit_facts(ctx: FactContext) -> Mapping[str, Any]:
 
     reading = str(ctx.params["arrears_reading"])
     if reading == "age":
-        over_1m = oldest_unpaid is not None and oldest_unpaid + relativedelta(months=1) < cutoff
-        over_2m = oldest_unpaid is not None and oldest_unpaid + relativedelta(months=2) < cutoff
+        over_1m = oldest_unpaid is not None and oldest_unpaid < arrears_age_limit(cutoff, 1)
+        over_2m = oldest_unpaid is not None and oldest_unpaid < arrears_age_limit(cutoff, 2)
     elif reading == "amount":
         month_bill = sum(window_amounts, _ZERO) / len(window_amounts) if window_amounts else _ZERO
         over_1m = arrears > month_bill
@@ -97,13 +87,11 @@ def credit_facts(ctx: FactContext) -> Mapping[str, Any]:
     else:
         raise ValueError(f"arrears_reading: expected 'age' or 'amount', got {reading!r}")
 
-    as_of_day = local_date(ctx.as_of)
-    since = as_of_day - relativedelta(years=3)
+    since, until = offence_window(ctx.as_of)
     offences = [
         local_date(e.at)
         for e in ctx.events
-        if isinstance(e, TheftDetected | ViolationRecorded)
-        and since <= local_date(e.at) <= as_of_day
+        if isinstance(e, TheftDetected | ViolationRecorded) and since <= local_date(e.at) <= until
     ]
     periods = {b.period for b in bills}
     return {
@@ -157,4 +145,6 @@ CREDIT_FACTS = FactProvider(
     params=CREDIT_PARAMS,
     docs=_DOCS,
     clause="CR",
+    columnar="gridcrm_rules.areas.credit.columnar_facts:credit_columnar",
+    reported_in="credit",
 )

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from gridcrm_rules._time import SHANGHAI
-from gridcrm_rules.facts import Allocation, UnknownBill, settle
+from gridcrm_rules.areas.credit.settlement import Allocation, UnknownBill, settle
 from gridcrm_rules.models import BillIssued, PaymentReceived
 
 

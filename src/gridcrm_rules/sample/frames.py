@@ -12,7 +12,7 @@ from typing import Any
 
 import polars as pl
 
-from ._catalog import TZ
+from ..batch._catalog import TZ
 
 __all__ = ["population_frames"]
 
@@ -37,7 +37,7 @@ def population_frames(
     (``profile``, ``expected_grade`` ...), which ``evaluate_batch`` must then be
     told to ignore (``extra="ignore"``).
     """
-    from ..sample import EVENT_TYPES
+    from ._population import EVENT_TYPES
 
     cols = [c for c in customers if extra or c in _CUSTOMER_COLUMNS]
     cust = pl.DataFrame({c: customers[c] for c in cols}).with_columns(

@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from ..expr.types import STR, Type
-from ..models import BusinessApplied
-from .registry import FactContext, FactProvider
+from ...expr.types import STR, Type
+from ...facts.registry import FactContext, FactProvider
+from ...models import BusinessApplied
 
 __all__ = [
     "INCREASE_DOCUMENTS",

@@ -14,7 +14,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
-from ..models import BillIssued, PaymentReceived
+from ...errors import UnknownBill
+from ...models import BillIssued, PaymentReceived
 
 __all__ = ["Allocation", "Settlement", "UnknownBill", "settle"]
 
@@ -53,10 +54,6 @@ class Settlement:
             if total >= bill.amount:
                 return a.at
         return None
-
-
-class UnknownBill(ValueError):
-    """A payment names a bill that is not in the history."""
 
 
 def settle(

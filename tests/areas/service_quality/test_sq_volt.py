@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 import gridcrm_rules as gr
-from gridcrm_rules.quality import (
+from gridcrm_rules.areas.service_quality.quality import (
     VoltageLimits,
     check_supply_voltage,
     deviation_percent,

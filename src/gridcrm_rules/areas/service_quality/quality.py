@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Final, Literal
 
-from .expr.types import BOOL, NUMBER, STR, Type
-from .facts.registry import FactContext, FactProvider
-from .models import VoltageMeasured
+from ...expr.types import BOOL, NUMBER, STR, Type
+from ...facts.registry import FactContext, FactProvider
+from ...models import VoltageMeasured
 
 __all__ = [
     "SINGLE_PHASE_KV",

@@ -22,10 +22,10 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
-from .._time import local_date
-from ..expr.types import NUMBER, STR, Type
-from ..models import MeterReading, MonthlyConsumption
-from .registry import FactContext, FactProvider
+from ..._time import local_date
+from ...expr.types import NUMBER, STR, Type
+from ...facts.registry import FactContext, FactProvider
+from ...models import MeterReading, MonthlyConsumption
 
 __all__ = [
     "CONSUMPTION_FACTS",
@@ -37,7 +37,7 @@ __all__ = [
 ]
 
 CONSUMPTION_PARAMS = ("ka_general_months",)
-"""Pack parameters these facts read (declared in packs/data/key_accounts.yaml)."""
+"""Pack parameters these facts read (declared in areas/key_accounts/key_accounts.yaml)."""
 
 GENERAL_MONTHS_READINGS = ("with_records", "since_connection", "calendar_year")
 """How KA-GEN divides the previous year's consumption (RULES.md §5, AMBIGUOUS):

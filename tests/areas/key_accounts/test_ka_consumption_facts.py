@@ -10,8 +10,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from gridcrm_rules.facts import FactContext, consumption_facts
-from gridcrm_rules.facts.consumption import daily_average, previous_year_average
+from gridcrm_rules.areas.key_accounts.consumption import (
+    consumption_facts,
+    daily_average,
+    previous_year_average,
+)
+from gridcrm_rules.facts import FactContext
 from gridcrm_rules.models import Customer, MeterReading, MonthlyConsumption, parse_events
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

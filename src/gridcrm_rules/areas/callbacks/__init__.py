@@ -1,0 +1,1 @@
+"""The callbacks area: its packs, facts and columnar twins (docs/architecture.md)."""

@@ -1,0 +1,1 @@
+"""The entitlements area: its packs, facts and columnar twins (docs/architecture.md)."""

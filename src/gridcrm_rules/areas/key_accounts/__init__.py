@@ -1,0 +1,1 @@
+"""The key accounts area: its packs, facts and columnar twins (docs/architecture.md)."""
