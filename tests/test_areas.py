@@ -35,7 +35,8 @@ AREAS = (
     Area("credit", ("credit", "credit_strict", "credit_tasks"), ("credit",), "credit.md"),
     Area("entitlements", ("entitlements",), (), "entitlements.md"),
     Area("callbacks", ("callbacks",), (), "deadlines.md"),
-    Area("key_accounts", ("key_accounts",), ("consumption", "key_account_records"),
+    Area("key_accounts", ("key_accounts", "key_account_duties"),
+         ("consumption", "key_account_records"),
          "key_accounts.md"),
     Area("service_quality", ("service_quality",), ("supply_voltage",), "service_quality.md"),
 )

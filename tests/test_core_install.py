@@ -32,6 +32,9 @@ NEEDS_EXTRA = {
     "gridcrm_rules.impact.population_timeline": "batch",
     "gridcrm_rules.impact.report": "batch",
     "gridcrm_rules.impact.plots": "batch",
+    "gridcrm_rules.areas.credit._settle": "batch",  # columnar twins (docs/architecture.md)
+    "gridcrm_rules.areas.credit.columnar_facts": "batch",
+    "gridcrm_rules.sample.frames": "batch",
 }
 """Module prefixes that truly need an extra, and which."""
 

@@ -37,7 +37,8 @@ def _rating_pack(**decision: Any) -> dict[str, Any]:
 def _engine(pack: dict[str, Any]) -> gr.Engine:
     params = {"name": "credit_facts_params", "params": {
         "arrears_reading": {"type": "str", "default": "age"},
-        "year_window": {"type": "str", "default": "rolling_12m"}}}
+        "year_window": {"type": "str", "default": "rolling_12m"},
+        "arrears_in_year_reading": {"type": "str", "default": "any_day"}}}
     return gr.Engine.from_packs([params, pack])
 
 

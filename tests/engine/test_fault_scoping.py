@@ -100,8 +100,8 @@ def test_the_concepts_example_runs() -> None:
 def test_a_failing_fact_function_costs_only_the_decisions_reading_it() -> None:
     """A fact provider raising for one customer is a fact_error; the decisions reading its
     fact are dependency_failed, the others stand; the batch reports the same parts."""
+    from gridcrm_rules.builtin import default_facts
     from gridcrm_rules.expr.types import BOOL
-    from gridcrm_rules.facts import default_facts
     from gridcrm_rules.facts.registry import fact
 
     @fact("fragile_flag", BOOL)

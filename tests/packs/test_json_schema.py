@@ -22,7 +22,7 @@ from gridcrm_rules.packs import BUILTIN_PACKS
 from gridcrm_rules.packs.json_schema import json_schema, render, shipped
 
 ROOT = Path(__file__).resolve().parents[2]
-DATA = Path(str(resources.files("gridcrm_rules.packs") / "data"))
+DATA = Path(str(resources.files("gridcrm_rules")))  # BUILTIN_PACKS paths are relative to it
 EXAMPLE_PACKS = sorted((ROOT / "examples" / "packs").glob("*.yaml"))
 SCENARIOS = sorted((ROOT / "tests" / "scenarios").rglob("*.yaml"))
 

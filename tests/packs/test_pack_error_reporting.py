@@ -170,12 +170,12 @@ def test_a_decision_of_an_unloaded_pack_says_which_pack_to_require(tmp_path: Pat
     path = write(
         tmp_path,
         """
-        name: my_callbacks
-        extends: callbacks
+        name: my_credit
+        extends: credit
         decisions:
-          outage_tasks:
+          credit:
             rules:
-              - id: PO-CALLBACK
+              - id: CR-A
                 when: key_account.general
         """,
     )
@@ -184,10 +184,10 @@ def test_a_decision_of_an_unloaded_pack_says_which_pack_to_require(tmp_path: Pat
     assert "add 'requires: [key_accounts]'" in error.msg
     assert "did you mean" not in error.msg
     fixed = path.read_text(encoding="utf-8").replace(
-        "extends: callbacks\n", "extends: callbacks\nrequires: [key_accounts]\n"
+        "extends: credit\n", "extends: credit\nrequires: [key_accounts]\n"
     )
     path.write_text(fixed, encoding="utf-8")
-    assert by_type(errors_of(path), "unknown_name") == []  # only the rule's missing outputs
+    assert gr.Engine.from_packs([path]).packs[0].name == "my_credit"  # the hint was the fix
 
 
 def test_a_scenario_yaml_syntax_error_names_the_file_and_line(tmp_path: Path) -> None:

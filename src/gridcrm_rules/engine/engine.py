@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Final, Literal
 
@@ -403,6 +404,16 @@ class Engine:
                               every=every, **options)
 
 
+@dataclass(frozen=True, slots=True)
+class _PendingTask:
+    """A task rule that fired; its task is built after every decision is made."""
+
+    decision: CompiledDecision
+    rule: CompiledRule
+    outputs: dict[str, Any]
+    event: Event | None
+
+
 class _Run:
     """The mutable working state of one evaluation (never shared)."""
 
@@ -427,7 +438,9 @@ class _Run:
         self.hits: list[RuleHit] = []
         self.entitlements: list[Entitlement] = []
         self.tasks: list[Task] = []
-        self.pending: list[tuple[CompiledRule, dict[str, Any], Event | None]] = []
+        self.pending: list[_PendingTask | Task] = []
+        """Tasks in decision order: rules that fired (built once every decision is made,
+        :meth:`build_tasks`) and the ``undetermined`` tasks of rules that failed."""
         self.outcomes: dict[str, DecisionOutcome] = {}
         self.credit: CreditResult | None = None
         self.key_account: KeyAccountProfile | None = None
@@ -460,7 +473,7 @@ class _Run:
                                                  trigger))
             self.failed.add(d.name)
             return
-        hits_before, tasks_before = len(self.hits), len(self.tasks)
+        hits_before, pending_before = len(self.hits), len(self.pending)
         try:
             hits = self.fire(d, env, trigger)
             check_outputs(d, self.engine._outputs[d.name], hits)
@@ -469,7 +482,7 @@ class _Run:
             except ValidationError as invalid:  # an output the result model cannot hold
                 raise invalid_result(d, invalid) from None
         except (EvaluationError, CalendarDataMissing) as exc:
-            del self.hits[hits_before:], self.tasks[tasks_before:]  # nothing of a failed part
+            del self.hits[hits_before:], self.pending[pending_before:]  # nothing of a failed part
             if d.spec.emits == "task" and d.spec.hit_policy == "collect":
                 self.rule_by_rule(d, env, event, credit_facts)  # the other tasks stand
             elif d.spec.emits == "task":
@@ -502,7 +515,7 @@ class _Run:
         self.errors.append(part_error(exc, d, trigger))
         task = undetermined_task(d, exc, env, trigger)
         if task is not None:
-            self.tasks.append(task)
+            self.pending.append(task)
 
     def rule_by_rule(
         self, d: CompiledDecision, env: Mapping[str, Any], event: Event | None,
@@ -559,7 +572,7 @@ class _Run:
         if d.spec.emits == "entitlement":
             self.entitlements += [self.entitlement(r, o) for r, o in hits]
         elif d.spec.emits == "task":
-            self.pending += [(r, o, event) for r, o in hits]
+            self.pending += [_PendingTask(d, r, o, event) for r, o in hits]
         else:
             values = dict(d.default)
             if hits and d.spec.hit_policy != "collect":
@@ -654,7 +667,20 @@ class _Run:
     def build_tasks(self) -> None:
         """Build the tasks of every task rule that fired, once all decisions are made
         (a task may need an entitlement's amount: ``completed_amount_of``)."""
-        self.tasks = [self.task(r, o, e) for r, o, e in self.pending]
+        for item in self.pending:
+            if isinstance(item, Task):
+                self.tasks.append(item)
+                continue
+            try:
+                self.tasks.append(self.task(item.rule, item.outputs, item.event))
+            except (EvaluationError, CalendarDataMissing) as raw:  # e.g. an episode's due
+                exc = raw if raw.loc else raw.located(
+                    (item.decision.pack.name, item.decision.name, item.rule.id))
+                trigger = item.event.id if item.event is not None else None
+                self.errors.append(part_error(exc, item.decision, trigger))
+                task = undetermined_task(item.decision, exc, self.env, trigger)
+                if task is not None:
+                    self.tasks.append(task)
 
     def task(self, rule: CompiledRule, outputs: dict[str, Any], event: Event | None) -> Task:
         evaluation: EvalContext = self.env[CONTEXT_KEY]

@@ -39,6 +39,9 @@ from .report import Comparison  # noqa: E402
 
 __all__ = ["GRADES", "NOT_DECIDED", "UNGRADED", "compare", "outcome_columns"]
 
+ENTITLEMENTS_COLUMN: Final = "entitlements"
+"""The decisions table's column of entitlements (batch.result), not a decision name."""
+
 GRADES: Final = ("A", "B", "C", "D")
 """Grade order, best first (RULES.md §2)."""
 UNGRADED: Final = "-"
@@ -160,7 +163,7 @@ def _rule_hits(result: ChunkResult, side: str, shape: _Shape) -> pl.DataFrame:
 def _entitlement_counts(result: ChunkResult, side: str) -> pl.DataFrame:
     d = result.decisions
     schema = {"code": pl.String, "level": pl.String, "side": pl.String, "n": pl.Int64}
-    if "entitlements" not in d.columns:
+    if ENTITLEMENTS_COLUMN not in d.columns:
         return pl.DataFrame(schema=schema)
     e = d.select(pl.col("entitlements").explode()).drop_nulls().unnest("entitlements")
     return (e.group_by("code", "level").len()
@@ -213,7 +216,7 @@ def _diff(a: ChunkResult, b: ChunkResult, shape: _Shape) -> _Partial:
         if "rule_ids" in shape.outcomes:
             out.append(pl.col(f"{side}rule_ids").alias(f"rule_ids_{name}"))
     out.append(pl.col("changes"))
-    if "entitlements" in shape.outcomes:
+    if ENTITLEMENTS_COLUMN in shape.outcomes:
         ka, kb = _entitlement_keys("a.entitlements"), _entitlement_keys("b.entitlements")
         out += [kb.list.set_difference(ka).list.sort().alias("entitlements_added"),
                 ka.list.set_difference(kb).list.sort().alias("entitlements_removed")]

@@ -8,11 +8,15 @@ gives one customer at a time, as typed polars columns.
 
 from __future__ import annotations
 
-from typing import Any
+from .._extras import require_extra  # first: a missing extra is one clear error
 
-import polars as pl
+require_extra("batch", "gridcrm_rules.sample.frames")
 
-from ..batch._catalog import TZ
+from typing import Any  # noqa: E402
+
+import polars as pl  # noqa: E402
+
+from ..batch._catalog import TZ  # noqa: E402
 
 __all__ = ["population_frames"]
 

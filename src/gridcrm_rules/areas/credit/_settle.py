@@ -14,12 +14,16 @@ hashed or compared here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from ..._extras import require_extra  # first: a missing extra is one clear error
 
-import numpy as np
-from numpy.typing import NDArray
+require_extra("batch", "gridcrm_rules.areas.credit._settle")
 
-from ...batch._runs import I64, Runs, order_by
+from dataclasses import dataclass  # noqa: E402
+
+import numpy as np  # noqa: E402
+from numpy.typing import NDArray  # noqa: E402
+
+from ...batch._runs import I64, Runs, order_by  # noqa: E402
 
 __all__ = ["Bills", "Payments", "Settled", "settle_arrays"]
 

@@ -23,20 +23,24 @@ credit facts are computed by the Python provider, row by row.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
-from decimal import Decimal
-from typing import Final
+from ..._extras import require_extra  # first: a missing extra is one clear error
 
-import numpy as np
-import polars as pl
+require_extra("batch", "gridcrm_rules.areas.credit.columnar_facts")
 
-from ..._time import SHANGHAI
-from ...batch._catalog import BILL_ROW, ROW, TZ
-from ...batch._runs import I64, distinct_per_customer
-from ...batch.columnar_context import CIDX, EXACT_COLUMN, ColumnarContext
-from ...windows import arrears_age_limit, offence_window, year_window
-from ._settle import Bills, Payments, settle_arrays
-from .facts import arrears_in_year_reading
+from datetime import date, datetime, time, timedelta  # noqa: E402
+from decimal import Decimal  # noqa: E402
+from typing import Final  # noqa: E402
+
+import numpy as np  # noqa: E402
+import polars as pl  # noqa: E402
+
+from ..._time import SHANGHAI  # noqa: E402
+from ...batch._catalog import BILL_ROW, ROW, TZ  # noqa: E402
+from ...batch._runs import I64, distinct_per_customer  # noqa: E402
+from ...batch.columnar_context import CIDX, EXACT_COLUMN, ColumnarContext  # noqa: E402
+from ...windows import arrears_age_limit, offence_window, year_window  # noqa: E402
+from ._settle import Bills, Payments, settle_arrays  # noqa: E402
+from .facts import arrears_in_year_reading  # noqa: E402
 
 __all__ = ["credit_columnar"]
 
