@@ -188,6 +188,24 @@ def test_a_missing_input_file_is_one_line_and_status_2(
     assert "none.yaml" in capsys.readouterr().err
 
 
+def test_a_ragged_csv_is_one_line_naming_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A CSV row with more fields than the header: status 2 and the file named, no polars
+    traceback (the lazy scan fails only when the table is first read)."""
+    customers = tmp_path / "customers.csv"
+    customers.write_text("id,category,supply_voltage_kv\nC1,residential,0.22\n"
+                         "C2,residential,0.22,extra\n", encoding="utf-8")
+    events = tmp_path / "events.csv"
+    events.write_text("customer_id,type,id,at\n", encoding="utf-8")
+    code = main(["evaluate", "--customers", str(customers), "--events", str(events),
+                 "--as-of", "2026-11-22", "--out", str(tmp_path / "out"), "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith(f"error: {customers}: not a well-formed CSV table")
+    assert "Traceback" not in err
+
+
 def test_a_closed_pipe_ends_quietly() -> None:
     """``gridcrm-rules demo | head -1``: one line, no traceback, status 141 from the CLI."""
     proc = subprocess.run(

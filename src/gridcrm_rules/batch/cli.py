@@ -83,6 +83,24 @@ def _table(path: str | None, encoding: str) -> Any:
     return scan_csv(path, encoding=encoding)
 
 
+def _malformed_csv(exc: Exception, *inputs: tuple[str | None, Any]) -> Exception:
+    """The error naming the CSV input polars could not parse (ragged rows, bad quoting),
+    or ``exc`` itself when no CSV input is at fault."""
+    from polars.exceptions import ComputeError
+
+    from ..errors import BatchInputError
+
+    for path, table in inputs:
+        if path is None or not path.lower().endswith(".csv"):
+            continue
+        try:
+            table.collect()
+        except ComputeError as bad:
+            reason = str(bad).splitlines()[0]
+            return BatchInputError(f"{path}: not a well-formed CSV table: {reason}")
+    return exc
+
+
 def _value(text: str) -> Any:
     lowered = text.lower()
     if lowered in ("true", "false"):
@@ -99,6 +117,8 @@ def _value(text: str) -> Any:
 def run_evaluate(args: argparse.Namespace) -> int:
     """Run ``evaluate``; print ``N rows, grades ..., N errors, S s``; see the exit statuses."""
     try:
+        from polars.exceptions import ComputeError
+
         from ..engine import PackSelection
         from .evaluate import DEFAULT_CHUNK, evaluate_to_files
     except ImportError as exc:  # pragma: no cover - without the batch extra
@@ -108,17 +128,21 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
     params = {name: _value(value) for name, value in args.param}
     engine = with_calendar(PackSelection.from_args(args).engine(params), args)
-    summary = evaluate_to_files(
-        engine,
-        _table(args.customers, args.encoding),
-        _table(args.events, args.encoding),
-        args.out,
-        as_of=args.as_of,
-        out_format=args.out_format,
-        chunk_size=args.chunk_size or DEFAULT_CHUNK,
-        extra="ignore" if args.ignore_extra_columns else "forbid",
-        progress=not args.no_progress and sys.stderr.isatty(),
-    )
+    customers, events = _table(args.customers, args.encoding), _table(args.events, args.encoding)
+    try:
+        summary = evaluate_to_files(
+            engine,
+            customers,
+            events,
+            args.out,
+            as_of=args.as_of,
+            out_format=args.out_format,
+            chunk_size=args.chunk_size or DEFAULT_CHUNK,
+            extra="ignore" if args.ignore_extra_columns else "forbid",
+            progress=not args.no_progress and sys.stderr.isatty(),
+        )
+    except ComputeError as exc:  # a CSV parsed lazily fails when it is first read
+        raise _malformed_csv(exc, (args.customers, customers), (args.events, events)) from None
     rows = summary["rows"]
     status = 0 if rows["errors"] <= args.max_errors else 1
     if args.format == "json":
