@@ -525,6 +525,11 @@ EVENT_MODELS: Mapping[str, type[BaseModel]] = MappingProxyType(
 )
 """Event ``type`` -> its model (the members of the ``Event`` union)."""
 _EVENT_CLASSES = tuple(EVENT_MODELS.values())
+_REFERRING: tuple[type[BaseModel], ...] = tuple(
+    m for m in _EVENT_CLASSES if "for_event" in m.model_fields
+)
+"""The event models with a ``for_event`` field (looked up by class: a missing attribute
+of a pydantic model costs an exception)."""
 
 
 def parse_events(items: Iterable[BaseModel | Mapping[str, Any]]) -> tuple[Event, ...]:
@@ -584,7 +589,9 @@ def _unknown_references(events: tuple[Event, ...]) -> list[InitErrorDetails]:
     ids = {e.id for e in events}
     problems: list[InitErrorDetails] = []
     for position, event in enumerate(events):
-        ref = getattr(event, "for_event", None)
+        if not isinstance(event, _REFERRING):
+            continue
+        ref = event.for_event  # type: ignore[union-attr]  # _REFERRING: it has the field
         if ref is not None and ref not in ids:
             problems.append(
                 {
