@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Annotated, Any, Literal, Union, get_args
 
@@ -615,12 +616,22 @@ def event_instant(event: Event) -> datetime:
     A planned outage is dated by its ``announced_at`` when it has one, else by
     its start.
     """
-    if isinstance(event, BillIssued | MonthlyConsumption):
-        period = event.period if isinstance(event, BillIssued) else event.month
-        year, month = int(period[:4]), int(period[5:7])
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-        return start_of_day(date(year, month, 1))
+    if isinstance(event, BillIssued):
+        return _month_closed(event.period)
+    if isinstance(event, MonthlyConsumption):
+        return _month_closed(event.month)
     if isinstance(event, PlannedOutage):
         return event.announced_at if event.announced_at is not None else event.start
     instant: datetime = event.at
     return instant
+
+
+@lru_cache(maxsize=4096)
+def _month_closed(period: str) -> datetime:
+    """00:00 of the first day after the month ``period`` (``YYYY-MM``).
+
+    Memoised: a pure function of an immutable string to an immutable datetime.
+    """
+    year, month = int(period[:4]), int(period[5:7])
+    year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return start_of_day(date(year, month, 1))
