@@ -437,6 +437,8 @@ class _Run:
         """Decisions with a part that could not be decided (their readers are not decided)."""
         self.missing_facts: dict[str, str] = {}
         """Facts whose provider failed (fact name -> provider name)."""
+        self.steps: dict[str, DecisionStep] = {}
+        """Each decision's step for ``day``, built on its first part."""
 
     def decide(self, d: CompiledDecision, credit_facts: Mapping[str, Any]) -> None:
         if d.spec.over == "customer":
@@ -528,7 +530,10 @@ class _Run:
                 self.undetermined(d, exc, env, trigger)
 
     def fire(self, d: CompiledDecision, env: Mapping[str, Any], trigger: str | None) -> list[Hit]:
-        matched = DecisionStep(d, day=self.day).matches(env)
+        step = self.steps.get(d.name)
+        if step is None:  # one step per decision and run: the rules in force on self.day
+            step = self.steps[d.name] = DecisionStep(d, day=self.day)
+        matched = step.matches(env)
         for rule, outputs in matched:
             self.record_hit(d, rule, outputs, env, trigger)
         return matched
