@@ -545,22 +545,8 @@ def parse_events(items: Iterable[BaseModel | Mapping[str, Any]]) -> tuple[Event,
     else:
         raw = [i.model_dump() if isinstance(i, BaseModel) else i for i in given]
         events = _EVENTS.validate_python(raw)
-    seen: dict[str, int] = {}
-    problems: list[InitErrorDetails] = []
-    for position, event in enumerate(events):
-        first = seen.setdefault(event.id, position)
-        if first != position:
-            problems.append(
-                {
-                    "type": PydanticCustomError(
-                        "duplicate_event_id",
-                        "duplicate event id '{id}' (first at position {first})",
-                        {"id": event.id, "first": first},
-                    ),
-                    "loc": (position, "id"),
-                    "input": event.id,
-                }
-            )
+    ids = {e.id for e in events}
+    problems = [] if len(ids) == len(events) else _duplicate_ids(events)
     bill_ids = {e.id for e in events if isinstance(e, BillIssued)}
     for position, event in enumerate(events):
         if (
@@ -579,15 +565,35 @@ def parse_events(items: Iterable[BaseModel | Mapping[str, Any]]) -> tuple[Event,
                     "input": event.bill_id,
                 }
             )
-    problems += _unknown_references(events)
+    problems += _unknown_references(events, ids)
     if problems:
         raise ValidationError.from_exception_data("events", problems)
     return events
 
 
-def _unknown_references(events: tuple[Event, ...]) -> list[InitErrorDetails]:
-    """An error for every event whose ``for_event`` names no event of the history."""
-    ids = {e.id for e in events}
+def _duplicate_ids(events: tuple[Event, ...]) -> list[InitErrorDetails]:
+    """An error for every event whose id an earlier event has."""
+    seen: dict[str, int] = {}
+    problems: list[InitErrorDetails] = []
+    for position, event in enumerate(events):
+        first = seen.setdefault(event.id, position)
+        if first != position:
+            problems.append(
+                {
+                    "type": PydanticCustomError(
+                        "duplicate_event_id",
+                        "duplicate event id '{id}' (first at position {first})",
+                        {"id": event.id, "first": first},
+                    ),
+                    "loc": (position, "id"),
+                    "input": event.id,
+                }
+            )
+    return problems
+
+
+def _unknown_references(events: tuple[Event, ...], ids: set[str]) -> list[InitErrorDetails]:
+    """An error for every event whose ``for_event`` names none of ``ids`` (the history's)."""
     problems: list[InitErrorDetails] = []
     for position, event in enumerate(events):
         if not isinstance(event, _REFERRING):
