@@ -1,5 +1,9 @@
 """The time windows the regulations count in, defined once for every backend.
 
+The window functions are pure and their arguments and results immutable, so they are
+memoised (``functools.lru_cache``): a history evaluated at one ``as_of`` asks for the
+same windows for every customer (issue 13).
+
 The per-customer Python backend (:mod:`gridcrm_rules.engine`, the credit facts)
 and the columnar polars backend (:mod:`gridcrm_rules.batch`) both read these
 functions; neither keeps a copy.  tests/test_windows.py checks them against
@@ -23,6 +27,7 @@ datetime.date(2026, 1, 28)
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Final, Literal
 
 from dateutil.relativedelta import relativedelta
@@ -55,6 +60,7 @@ def cutoff_of(as_of: datetime | date) -> date:
     return day.replace(day=1) - timedelta(days=1)
 
 
+@lru_cache(maxsize=4096)
 def year_window(cutoff: date, reading: str) -> tuple[date, date]:
     """(start exclusive, end inclusive) of "一个年度" ending at ``cutoff``.
 
@@ -68,6 +74,7 @@ def year_window(cutoff: date, reading: str) -> tuple[date, date]:
     raise ValueError(f"year_window: expected 'rolling_12m' or 'calendar_year', got {reading!r}")
 
 
+@lru_cache(maxsize=4096)
 def offence_window(as_of: datetime) -> tuple[date, date]:
     """(first day, last day), both inclusive, of CR-D's "三年内" at ``as_of``.
 
@@ -78,6 +85,7 @@ def offence_window(as_of: datetime) -> tuple[date, date]:
     return today - relativedelta(years=OFFENCE_WINDOW_YEARS), today
 
 
+@lru_cache(maxsize=4096)
 def arrears_age_limit(cutoff: date, months: int) -> date:
     """The first due day that is *not* "超过 ``months`` 个月" overdue at ``cutoff``.
 

@@ -117,7 +117,7 @@ class Engine:
     afterwards (``with_params`` returns a new engine).
     """
 
-    __slots__ = ("_calendar", "_facts", "_outputs", "_program", "_resolved")
+    __slots__ = ("_calendar", "_facts", "_outputs", "_program", "_resolved", "_undated_steps")
 
     def __init__(
         self,
@@ -134,6 +134,11 @@ class Engine:
         self._outputs: dict[str, dict[str, OutputType]] = {
             d.name: declared_outputs(d) for d in self._program.decisions}
         """Each decision's declared output types (checked on every hit, engine/faults.py)."""
+        self._undated_steps: Mapping[str, DecisionStep] = {
+            d.name: DecisionStep(d) for d in self._program.decisions
+            if all(r.effective_from is None and r.effective_to is None for r in d.rules)}
+        """The step of each decision without effective dates (never written after this, the
+        same on every day): built once, not once per evaluation."""
 
     # -- construction -------------------------------------------------------------
     @classmethod
@@ -541,7 +546,10 @@ class _Run:
                 self.undetermined(d, exc, env, trigger)
 
     def fire(self, d: CompiledDecision, env: Mapping[str, Any], trigger: str | None) -> list[Hit]:
-        matched = DecisionStep(d, day=self.day).matches(env)
+        step = self.engine._undated_steps.get(d.name)
+        if step is None:  # a table with dated rules: the rules in force on self.day
+            step = DecisionStep(d, day=self.day)
+        matched = step.matches(env)
         for rule, outputs in matched:
             self.record_hit(d, rule, outputs, env, trigger)
         return matched

@@ -179,8 +179,10 @@ def find_completion(
     rule: CompletionRule, trigger: Event | None, events: Sequence[Event]
 ) -> Event | None:
     """The first event (by instant, then id) that answers the task, if any."""
+    wanted = rule.event_type  # compared inline first: most events are of another type
     candidates = sorted(
-        (e for e in events if answers(e, rule, trigger)), key=lambda e: (event_instant(e), e.id)
+        (e for e in events if e.type == wanted and answers(e, rule, trigger)),
+        key=lambda e: (event_instant(e), e.id),
     )
     return candidates[0] if candidates else None
 
@@ -203,8 +205,10 @@ def amount_progress(
     the task on its own.  ``paid`` is the sum of the answering events' amounts.
     """
     assert rule.amount is not None
+    wanted = rule.event_type  # compared inline first: most events are of another type
     candidates = sorted(
-        (e for e in events if answers(e, rule, trigger)), key=lambda e: (event_instant(e), e.id)
+        (e for e in events if e.type == wanted and answers(e, rule, trigger)),
+        key=lambda e: (event_instant(e), e.id),
     )
     paid = Decimal("0")
     done: Event | None = None

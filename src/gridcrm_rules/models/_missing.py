@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, Final
 
 __all__ = ["MISSING_TYPE_NAMES", "drop_missing", "is_missing", "none_for_missing"]
@@ -27,6 +29,10 @@ __all__ = ["MISSING_TYPE_NAMES", "drop_missing", "is_missing", "none_for_missing
 MISSING_TYPE_NAMES: Final = frozenset({"NAType", "NaTType"})
 """Type names of pandas' missing-value singletons (``pd.NA``, ``pd.NaT``), matched by
 name so that pandas is never imported."""
+
+
+_NEVER_MISSING: Final = frozenset({str, int, bool, Decimal, date, datetime})
+"""Exact types whose values are never missing (checked first: the common case is cheap)."""
 
 
 def is_missing(value: object) -> bool:
@@ -43,9 +49,10 @@ def drop_missing(data: Any) -> Any:
     error for a non-mapping input)."""
     if not isinstance(data, Mapping):
         return data
-    if not any(is_missing(v) for v in data.values()):
-        return data
-    return {k: v for k, v in data.items() if not is_missing(v)}
+    for value in data.values():
+        if type(value) not in _NEVER_MISSING and is_missing(value):
+            return {k: v for k, v in data.items() if not is_missing(v)}
+    return data
 
 
 def none_for_missing(data: Mapping[str, Any]) -> Mapping[str, Any]:

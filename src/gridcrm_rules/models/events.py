@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Annotated, Any, Literal, Union, get_args
 
@@ -525,6 +526,11 @@ EVENT_MODELS: Mapping[str, type[BaseModel]] = MappingProxyType(
 )
 """Event ``type`` -> its model (the members of the ``Event`` union)."""
 _EVENT_CLASSES = tuple(EVENT_MODELS.values())
+_REFERRING: tuple[type[BaseModel], ...] = tuple(
+    m for m in _EVENT_CLASSES if "for_event" in m.model_fields
+)
+"""The event models with a ``for_event`` field (looked up by class: a missing attribute
+of a pydantic model costs an exception)."""
 
 
 def parse_events(items: Iterable[BaseModel | Mapping[str, Any]]) -> tuple[Event, ...]:
@@ -539,22 +545,8 @@ def parse_events(items: Iterable[BaseModel | Mapping[str, Any]]) -> tuple[Event,
     else:
         raw = [i.model_dump() if isinstance(i, BaseModel) else i for i in given]
         events = _EVENTS.validate_python(raw)
-    seen: dict[str, int] = {}
-    problems: list[InitErrorDetails] = []
-    for position, event in enumerate(events):
-        first = seen.setdefault(event.id, position)
-        if first != position:
-            problems.append(
-                {
-                    "type": PydanticCustomError(
-                        "duplicate_event_id",
-                        "duplicate event id '{id}' (first at position {first})",
-                        {"id": event.id, "first": first},
-                    ),
-                    "loc": (position, "id"),
-                    "input": event.id,
-                }
-            )
+    ids = {e.id for e in events}
+    problems = [] if len(ids) == len(events) else _duplicate_ids(events)
     bill_ids = {e.id for e in events if isinstance(e, BillIssued)}
     for position, event in enumerate(events):
         if (
@@ -573,18 +565,40 @@ def parse_events(items: Iterable[BaseModel | Mapping[str, Any]]) -> tuple[Event,
                     "input": event.bill_id,
                 }
             )
-    problems += _unknown_references(events)
+    problems += _unknown_references(events, ids)
     if problems:
         raise ValidationError.from_exception_data("events", problems)
     return events
 
 
-def _unknown_references(events: tuple[Event, ...]) -> list[InitErrorDetails]:
-    """An error for every event whose ``for_event`` names no event of the history."""
-    ids = {e.id for e in events}
+def _duplicate_ids(events: tuple[Event, ...]) -> list[InitErrorDetails]:
+    """An error for every event whose id an earlier event has."""
+    seen: dict[str, int] = {}
     problems: list[InitErrorDetails] = []
     for position, event in enumerate(events):
-        ref = getattr(event, "for_event", None)
+        first = seen.setdefault(event.id, position)
+        if first != position:
+            problems.append(
+                {
+                    "type": PydanticCustomError(
+                        "duplicate_event_id",
+                        "duplicate event id '{id}' (first at position {first})",
+                        {"id": event.id, "first": first},
+                    ),
+                    "loc": (position, "id"),
+                    "input": event.id,
+                }
+            )
+    return problems
+
+
+def _unknown_references(events: tuple[Event, ...], ids: set[str]) -> list[InitErrorDetails]:
+    """An error for every event whose ``for_event`` names none of ``ids`` (the history's)."""
+    problems: list[InitErrorDetails] = []
+    for position, event in enumerate(events):
+        if not isinstance(event, _REFERRING):
+            continue
+        ref = event.for_event  # type: ignore[union-attr]  # _REFERRING: it has the field
         if ref is not None and ref not in ids:
             problems.append(
                 {
@@ -608,12 +622,22 @@ def event_instant(event: Event) -> datetime:
     A planned outage is dated by its ``announced_at`` when it has one, else by
     its start.
     """
-    if isinstance(event, BillIssued | MonthlyConsumption):
-        period = event.period if isinstance(event, BillIssued) else event.month
-        year, month = int(period[:4]), int(period[5:7])
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-        return start_of_day(date(year, month, 1))
+    if isinstance(event, BillIssued):
+        return _month_closed(event.period)
+    if isinstance(event, MonthlyConsumption):
+        return _month_closed(event.month)
     if isinstance(event, PlannedOutage):
         return event.announced_at if event.announced_at is not None else event.start
     instant: datetime = event.at
     return instant
+
+
+@lru_cache(maxsize=4096)
+def _month_closed(period: str) -> datetime:
+    """00:00 of the first day after the month ``period`` (``YYYY-MM``).
+
+    Memoised: a pure function of an immutable string to an immutable datetime.
+    """
+    year, month = int(period[:4]), int(period[5:7])
+    year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return start_of_day(date(year, month, 1))

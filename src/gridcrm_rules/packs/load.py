@@ -20,7 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..errors import ErrorRecord, PackError, PackNotFound
 from ..expr.check import suggest
-from .positions import Mark, allowed_keys, key_suggestion, syntax_error, yaml_marks
+from .positions import Mark, allowed_keys, key_suggestion, load_with_marks, syntax_error
 from .schema import DecisionPatch, DecisionSpec, PackSpec, ParamSpec, RuleSpec
 
 __all__ = [
@@ -116,7 +116,8 @@ def _read_file(path: Path, origin: str) -> tuple[Any, dict[Loc, Mark], tuple[str
     suffix = path.suffix.lower()
     try:
         if suffix in (".yaml", ".yml"):
-            return yaml.safe_load(text), yaml_marks(text), tuple(text.splitlines())
+            data, marks = load_with_marks(text)
+            return data, marks, tuple(text.splitlines())
         if suffix == ".json":
             return json.loads(text), {}, ()
         if suffix == ".toml":

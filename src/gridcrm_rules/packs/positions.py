@@ -1,7 +1,8 @@
 """Where things are in a pack file: line and column of every key, YAML syntax errors.
 
 Pack errors name ``file:line:column`` and show the line with a caret.  The
-positions come from PyYAML's own node marks (``yaml.compose``); a syntax
+positions come from PyYAML's own node marks (one compose per file,
+:func:`load_with_marks`); a syntax
 error is re-worded from PyYAML's marked error, with the pack file's name in
 place of ``<unicode string>``.  Unknown keys get a did-you-mean from the
 pydantic model that refused them.
@@ -21,7 +22,7 @@ from pydantic import BaseModel
 
 from ..errors import ErrorRecord
 
-__all__ = ["Mark", "allowed_keys", "key_suggestion", "syntax_error", "yaml_marks"]
+__all__ = ["Mark", "allowed_keys", "key_suggestion", "load_with_marks", "syntax_error"]
 
 Loc = tuple[str | int, ...]
 
@@ -61,8 +62,9 @@ def _value_mark(key: yaml.Node | None, node: yaml.Node) -> Mark:
     )
 
 
-def yaml_marks(text: str) -> dict[Loc, Mark]:
-    """Map each key path of a YAML document to where its key and value start."""
+def _marks_of(root: yaml.Node | None) -> dict[Loc, Mark]:
+    """Each key path under ``root`` -> where its key and value start (before merge keys
+    ``<<`` are flattened, which construction does in place)."""
     marks: dict[Loc, Mark] = {}
 
     def walk(node: yaml.Node, path: Loc, key: yaml.Node | None) -> None:
@@ -74,13 +76,34 @@ def yaml_marks(text: str) -> dict[Loc, Mark]:
             for i, item in enumerate(node.value):
                 walk(item, (*path, i), None)
 
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return marks
     if root is not None:
         walk(root, (), None)
     return marks
+
+
+_FAST_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""PyYAML's libyaml-backed safe loader when the wheel has it (a pure-Python fallback)."""
+
+
+def load_with_marks(text: str) -> tuple[Any, dict[Loc, Mark]]:
+    """``yaml.safe_load(text)`` and the marks of every key path, from one parse.
+
+    The document is composed once (by libyaml when PyYAML has it: the same data and
+    marks on every pack file of the repository, several times faster than parsing
+    twice in Python).  A syntax error is raised as the pure-Python parser words it,
+    so error messages do not depend on the build of PyYAML.
+    """
+    loader = _FAST_LOADER(text)
+    try:
+        root = loader.get_single_node()
+        marks = _marks_of(root)
+        data = loader.construct_document(root) if root is not None else None
+    except yaml.YAMLError:
+        yaml.safe_load(text)  # raises the canonical error
+        raise
+    finally:
+        loader.dispose()
+    return data, marks
 
 
 def syntax_error(origin: str, exc: yaml.YAMLError, text: str) -> ErrorRecord:

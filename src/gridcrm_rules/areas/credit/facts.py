@@ -43,8 +43,16 @@ def arrears_in_year_reading(params: Mapping[str, Any]) -> str:
 
 def credit_facts(ctx: FactContext) -> Mapping[str, Any]:
     """All credit facts in one pass over one settlement of the bills."""
-    bills = [e for e in ctx.events if isinstance(e, BillIssued)]
-    payments = [e for e in ctx.events if isinstance(e, PaymentReceived)]
+    bills: list[BillIssued] = []
+    payments: list[PaymentReceived] = []
+    offence_instants: list[datetime] = []
+    for e in ctx.events:  # one pass over the history
+        if isinstance(e, BillIssued):
+            bills.append(e)
+        elif isinstance(e, PaymentReceived):
+            payments.append(e)
+        elif isinstance(e, TheftDetected | ViolationRecorded):
+            offence_instants.append(e.at)
     settlement = settle(bills, payments, unknown_bill="hold")
     cutoff = ctx.cutoff
     end_of_cutoff = datetime.combine(cutoff, time.max, tzinfo=SHANGHAI)
@@ -88,11 +96,7 @@ def credit_facts(ctx: FactContext) -> Mapping[str, Any]:
         raise ValueError(f"arrears_reading: expected 'age' or 'amount', got {reading!r}")
 
     since, until = offence_window(ctx.as_of)
-    offences = [
-        local_date(e.at)
-        for e in ctx.events
-        if isinstance(e, TheftDetected | ViolationRecorded) and since <= local_date(e.at) <= until
-    ]
+    offences = [day for day in map(local_date, offence_instants) if since <= day <= until]
     periods = {b.period for b in bills}
     return {
         "theft_or_violation_3y": bool(offences),

@@ -73,6 +73,7 @@ def settle(
     remaining = {b.id: b.amount for b in ordered}
     allocations: list[Allocation] = []
     unallocated = _ZERO
+    first_open = 0  # bills before it are fully settled (what a bill owes never grows)
     for p in sorted(payments, key=lambda p: (p.at, p.id)):
         left = p.amount
         if p.bill_id is not None:
@@ -88,9 +89,12 @@ def settle(
                 allocations.append(Allocation(p.id, p.bill_id, take, p.at))
                 remaining[p.bill_id] -= take
                 left -= take
-        for b in ordered:
+        while first_open < len(ordered) and remaining[ordered[first_open].id] <= 0:
+            first_open += 1
+        for i in range(first_open, len(ordered)):
             if left <= 0:
                 break
+            b = ordered[i]
             take = min(left, remaining[b.id])
             if take > 0:
                 allocations.append(Allocation(p.id, b.id, take, p.at))
