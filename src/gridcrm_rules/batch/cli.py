@@ -116,15 +116,11 @@ def _value(text: str) -> Any:
 
 def run_evaluate(args: argparse.Namespace) -> int:
     """Run ``evaluate``; print ``N rows, grades ..., N errors, S s``; see the exit statuses."""
-    try:
-        from polars.exceptions import ComputeError
+    from polars.exceptions import ComputeError
 
-        from ..engine import PackSelection
-        from .evaluate import DEFAULT_CHUNK, evaluate_to_files
-    except ImportError as exc:  # pragma: no cover - without the batch extra
-        print(f"gridcrm-rules evaluate needs the batch extra: pip install "
-              f"'gridcrm-rules[batch]' ({exc})", file=sys.stderr)
-        return 2
+    from ..engine import PackSelection
+    from .evaluate import DEFAULT_CHUNK, evaluate_to_files
+
 
     params = {name: _value(value) for name, value in args.param}
     engine = with_calendar(PackSelection.from_args(args).engine(params), args)

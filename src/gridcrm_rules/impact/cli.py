@@ -70,14 +70,13 @@ def engines_to_compare(packs: list[str], params: dict[str, Any]) -> tuple[Any, A
 
 def run_diff(args: argparse.Namespace) -> int:
     """Run ``diff``: print the summary, the matrix and the first changed customers."""
-    try:
-        from ..batch.cli import _param, _value
-        from ..batch.evaluate import DEFAULT_CHUNK
-        from .comparison import compare
-    except ImportError as exc:  # pragma: no cover - without the batch extra
-        print(f"gridcrm-rules diff needs the batch extra: pip install "
-              f"'gridcrm-rules[batch]' ({exc})", file=sys.stderr)
-        return 2
+    from .._extras import require_extra
+
+    require_extra("batch", "gridcrm-rules diff")  # one `error:` line, status 2 (console)
+    from ..batch.cli import _param, _value
+    from ..batch.evaluate import DEFAULT_CHUNK
+    from .comparison import compare
+
     try:
         pairs = [_param(p) for p in args.param]
     except argparse.ArgumentTypeError as exc:
