@@ -49,7 +49,9 @@ def _digest(engine: gr.Engine, customer: object, events: list[dict[str, object]]
     try:
         text = engine.evaluate(customer, events, as_of=as_of).model_dump_json()  # type: ignore[arg-type]
     except ValidationError as exc:
-        text = "invalid: " + str(exc)
+        # the error records without pydantic's URL, which names the pydantic release
+        records = [(e["type"], e["loc"], e["msg"]) for e in exc.errors(include_url=False)]
+        text = "invalid: " + json.dumps(records, default=str, ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
