@@ -15,13 +15,17 @@ from pydantic import AwareDatetime, BeforeValidator, Field
 
 from .._time import start_of_day
 
-__all__ = ["Instant", "Kwh", "Money", "YearMonth"]
+__all__ = ["Instant", "Kwh", "Money", "YearMonth", "instant_from_date"]
 
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-def _date_only_is_shanghai_midnight(value: Any) -> Any:
-    """A date (or a 'YYYY-MM-DD' string) means 00:00 Asia/Shanghai (DESIGN.md)."""
+def instant_from_date(value: Any) -> Any:
+    """A date (or a 'YYYY-MM-DD' string) means 00:00 Asia/Shanghai (DESIGN.md).
+
+    The identity on anything else: an aware instant needs no Python step, so the
+    native path of :func:`~gridcrm_rules.models.parse_events` leaves this one out.
+    """
     if isinstance(value, date) and not isinstance(value, datetime):
         return start_of_day(value)
     if isinstance(value, str) and _DATE_ONLY.match(value.strip()):
@@ -29,7 +33,7 @@ def _date_only_is_shanghai_midnight(value: Any) -> Any:
     return value
 
 
-Instant = Annotated[AwareDatetime, BeforeValidator(_date_only_is_shanghai_midnight)]
+Instant = Annotated[AwareDatetime, BeforeValidator(instant_from_date)]
 """A timezone-aware instant; a date alone is 00:00 Asia/Shanghai; naive is refused."""
 
 Money = Annotated[Decimal, Field(ge=0, decimal_places=2, allow_inf_nan=False)]

@@ -18,7 +18,8 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from .._time import local_date, start_of_day
 from ._missing import drop_missing
-from ._types import Instant, Kwh, Money, YearMonth
+from ._native import without_steps
+from ._types import Instant, Kwh, Money, YearMonth, instant_from_date
 
 __all__ = [
     "EVENT_MODELS",
@@ -519,6 +520,8 @@ EventType = Literal[
 _EVENTS: TypeAdapter[tuple[Event, ...]] = TypeAdapter(
     tuple[Event, ...], config=ConfigDict(title="events")
 )
+_NATIVE_EVENTS = without_steps(_EVENTS.core_schema, (_EventBase._not_given, instant_from_date))
+"""``_EVENTS`` without its Python steps: the fast path of :func:`parse_events` (``._native``)."""
 
 
 EVENT_MODELS: Mapping[str, type[BaseModel]] = MappingProxyType(
@@ -531,23 +534,59 @@ _REFERRING: tuple[type[BaseModel], ...] = tuple(
 )
 """The event models with a ``for_event`` field (looked up by class: a missing attribute
 of a pydantic model costs an exception)."""
+_NOT_REFERRING: frozenset[type[BaseModel]] = frozenset(_EVENT_CLASSES) - frozenset(_REFERRING)
+"""The other event models: one set lookup skips an event (``isinstance`` tries each)."""
+
+
+class _CheckedHistory(tuple):  # type: ignore[type-arg]  # a tuple of events, as is
+    """A history :func:`parse_events` has checked: given back again, it is not re-checked."""
+
+    __slots__ = ()
 
 
 def parse_events(items: Iterable[BaseModel | Mapping[str, Any]]) -> tuple[Event, ...]:
     """Validate a history: every item, then uniqueness of ids and bill references.
 
     Raises ``pydantic.ValidationError`` naming the position and field of each
-    problem (e.g. ``3.id: duplicate event id 'e1' (first at position 0)``).
+    problem (e.g. ``3.id: duplicate event id 'e1' (first at position 0)``).  The
+    result, passed to ``parse_events`` (or ``Engine.evaluate``) again, is returned
+    as it is: its events and references were checked once.
     """
-    given = list(items)
+    if isinstance(items, _CheckedHistory):
+        return items
+    given = items if isinstance(items, (list, tuple)) else list(items)
     if all(isinstance(i, _EVENT_CLASSES) for i in given):
         events: tuple[Event, ...] = tuple(given)  # type: ignore[arg-type]  # already validated
     else:
-        raw = [i.model_dump() if isinstance(i, BaseModel) else i for i in given]
-        events = _EVENTS.validate_python(raw)
+        events = _validate([i.model_dump() if isinstance(i, BaseModel) else i for i in given])
+    problems = _history_problems(events)
+    if problems:
+        raise ValidationError.from_exception_data("events", problems)
+    return _CheckedHistory(events)
+
+
+def _validate(raw: list[Any]) -> tuple[Event, ...]:
+    """The events of ``raw``: natively when every value is canonical, else by ``_EVENTS``."""
+    try:
+        events: tuple[Event, ...] = _NATIVE_EVENTS.validate_python(raw)
+    except ValidationError:
+        return _EVENTS.validate_python(raw)
+    return events
+
+
+def _history_problems(events: tuple[Event, ...]) -> list[InitErrorDetails]:
+    """Duplicate ids, then payments naming an unknown bill, then unknown ``for_event``s."""
     ids = {e.id for e in events}
     problems = [] if len(ids) == len(events) else _duplicate_ids(events)
+    if any(isinstance(e, PaymentReceived) and e.bill_id is not None for e in events):
+        problems += _unknown_bills(events)
+    return problems + _unknown_references(events, ids)
+
+
+def _unknown_bills(events: tuple[Event, ...]) -> list[InitErrorDetails]:
+    """An error for every payment naming a bill that is not in the history."""
     bill_ids = {e.id for e in events if isinstance(e, BillIssued)}
+    problems: list[InitErrorDetails] = []
     for position, event in enumerate(events):
         if (
             isinstance(event, PaymentReceived)
@@ -565,10 +604,7 @@ def parse_events(items: Iterable[BaseModel | Mapping[str, Any]]) -> tuple[Event,
                     "input": event.bill_id,
                 }
             )
-    problems += _unknown_references(events, ids)
-    if problems:
-        raise ValidationError.from_exception_data("events", problems)
-    return events
+    return problems
 
 
 def _duplicate_ids(events: tuple[Event, ...]) -> list[InitErrorDetails]:
@@ -596,7 +632,7 @@ def _unknown_references(events: tuple[Event, ...], ids: set[str]) -> list[InitEr
     """An error for every event whose ``for_event`` names none of ``ids`` (the history's)."""
     problems: list[InitErrorDetails] = []
     for position, event in enumerate(events):
-        if not isinstance(event, _REFERRING):
+        if type(event) in _NOT_REFERRING or not isinstance(event, _REFERRING):
             continue
         ref = event.for_event  # type: ignore[union-attr]  # _REFERRING: it has the field
         if ref is not None and ref not in ids:
