@@ -13,59 +13,153 @@
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
+from importlib import import_module
+from typing import TYPE_CHECKING, Any, Final
 
-from .areas.service_quality.quality import VoltageCheck, check_supply_voltage
-from .calendar import Schedule, WorkingDayCalendar, load_schedules
-from .engine import DEFAULT_PACKS, Engine
-from .errors import (
-    CalendarDataMissing,
-    ErrorRecord,
-    EvaluationError,
-    GridcrmError,
-    MissingExtra,
-    PackError,
-    PackNameClash,
-    PackNotFound,
-    PluginWarning,
-)
-from .facts import FactContext, FactProvider, FactRegistry, fact
-from .impact import Timeline, TimelinePoint, compare, regrade_instants
-from .models import (
-    Citation,
-    CreditResult,
-    Customer,
-    Decision,
-    DecisionOutcome,
-    DecisionValue,
-    Entitlement,
-    Event,
-    KeyAccountProfile,
-    OverrideRecord,
-    PartError,
-    RuleHit,
-    Task,
-    Trace,
-    parse_events,
-)
-from .packs import BUILTIN_PACKS, PackRegistry, PackSpec, read_pack
-from .population import (
-    RankedCustomer,
-    Sample,
-    TierAssignment,
-    assign_tiers,
-    callback_sample,
-    feedback_card_sample,
-    reward_draw,
-    service_order,
-    shedding_order,
-)
-from .verify import VerificationReport, verify_engine
+if TYPE_CHECKING:  # the names as mypy and editors see them; at run time: __getattr__
+    from .areas.service_quality.quality import VoltageCheck, check_supply_voltage
+    from .calendar import Schedule, WorkingDayCalendar, load_schedules
+    from .engine import DEFAULT_PACKS, Engine
+    from .errors import (
+        CalendarDataMissing,
+        ErrorRecord,
+        EvaluationError,
+        GridcrmError,
+        MissingExtra,
+        PackError,
+        PackNameClash,
+        PackNotFound,
+        PluginWarning,
+    )
+    from .facts import FactContext, FactProvider, FactRegistry, fact
+    from .impact import Timeline, TimelinePoint, compare, regrade_instants
+    from .models import (
+        Citation,
+        CreditResult,
+        Customer,
+        Decision,
+        DecisionOutcome,
+        DecisionValue,
+        Entitlement,
+        Event,
+        KeyAccountProfile,
+        OverrideRecord,
+        PartError,
+        RuleHit,
+        Task,
+        Trace,
+        parse_events,
+    )
+    from .packs import BUILTIN_PACKS, PackRegistry, PackSpec, read_pack
+    from .population import (
+        RankedCustomer,
+        Sample,
+        TierAssignment,
+        assign_tiers,
+        callback_sample,
+        feedback_card_sample,
+        reward_draw,
+        service_order,
+        shedding_order,
+    )
+    from .verify import VerificationReport, verify_engine
 
-try:
-    __version__ = version("gridcrm-rules")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0"
+    __version__: str
+
+_EXPORTS: Final[dict[str, str]] = {
+    "VoltageCheck": ".areas.service_quality.quality",
+    "check_supply_voltage": ".areas.service_quality.quality",
+    "Schedule": ".calendar",
+    "WorkingDayCalendar": ".calendar",
+    "load_schedules": ".calendar",
+    "DEFAULT_PACKS": ".engine",
+    "Engine": ".engine",
+    "CalendarDataMissing": ".errors",
+    "ErrorRecord": ".errors",
+    "EvaluationError": ".errors",
+    "GridcrmError": ".errors",
+    "MissingExtra": ".errors",
+    "PackError": ".errors",
+    "PackNameClash": ".errors",
+    "PackNotFound": ".errors",
+    "PluginWarning": ".errors",
+    "FactContext": ".facts",
+    "FactProvider": ".facts",
+    "FactRegistry": ".facts",
+    "fact": ".facts",
+    "Timeline": ".impact",
+    "TimelinePoint": ".impact",
+    "compare": ".impact",
+    "regrade_instants": ".impact",
+    "Citation": ".models",
+    "CreditResult": ".models",
+    "Customer": ".models",
+    "Decision": ".models",
+    "DecisionOutcome": ".models",
+    "DecisionValue": ".models",
+    "Entitlement": ".models",
+    "Event": ".models",
+    "KeyAccountProfile": ".models",
+    "OverrideRecord": ".models",
+    "PartError": ".models",
+    "RuleHit": ".models",
+    "Task": ".models",
+    "Trace": ".models",
+    "parse_events": ".models",
+    "BUILTIN_PACKS": ".packs",
+    "PackRegistry": ".packs",
+    "PackSpec": ".packs",
+    "read_pack": ".packs",
+    "RankedCustomer": ".population",
+    "Sample": ".population",
+    "TierAssignment": ".population",
+    "assign_tiers": ".population",
+    "callback_sample": ".population",
+    "feedback_card_sample": ".population",
+    "reward_draw": ".population",
+    "service_order": ".population",
+    "shedding_order": ".population",
+    "VerificationReport": ".verify",
+    "verify_engine": ".verify",
+}
+"""Each public name -> the module defining it, imported on first use (PEP 562): ``import
+gridcrm_rules`` loads no pydantic model, pack or calendar until a name is needed."""
+
+
+def __getattr__(name: str) -> Any:
+    """A public name, a subpackage or ``__version__``, imported when first asked for."""
+    module = _EXPORTS.get(name)
+    if module is not None:
+        value = getattr(import_module(module, __name__), name)
+    elif name == "__version__":
+        value = _installed_version()
+    elif name.startswith("_"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    else:
+        try:
+            value = import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{name}":
+                raise
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    """Every public name, imported or not (``dir(gridcrm_rules)``, completion)."""
+    return sorted(set(globals()) | set(__all__))
+
+
+def _installed_version() -> str:
+    """The installed distribution's version (importlib.metadata costs ~40 ms: asked lazily)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("gridcrm-rules")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "0.0.0"
+
 
 __all__ = [
     "BUILTIN_PACKS",
