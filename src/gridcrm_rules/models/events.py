@@ -575,12 +575,20 @@ def _validate(raw: list[Any]) -> tuple[Event, ...]:
 
 
 def _history_problems(events: tuple[Event, ...]) -> list[InitErrorDetails]:
-    """Duplicate ids, then payments naming an unknown bill, then unknown ``for_event``s."""
+    """Duplicate ids, then payments naming an unknown bill, then unknown ``for_event``s.
+
+    Each later check runs only when the history has an event of a kind it looks at.
+    """
     ids = {e.id for e in events}
     problems = [] if len(ids) == len(events) else _duplicate_ids(events)
-    if any(isinstance(e, PaymentReceived) and e.bill_id is not None for e in events):
+    kinds = {type(e) for e in events}
+    if any(issubclass(kind, PaymentReceived) for kind in kinds) and any(
+        isinstance(e, PaymentReceived) and e.bill_id is not None for e in events
+    ):
         problems += _unknown_bills(events)
-    return problems + _unknown_references(events, ids)
+    if not kinds <= _NOT_REFERRING:
+        problems += _unknown_references(events, ids)
+    return problems
 
 
 def _unknown_bills(events: tuple[Event, ...]) -> list[InitErrorDetails]:
