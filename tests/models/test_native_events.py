@@ -104,3 +104,35 @@ def _records(draw: st.DrawFn) -> dict[str, Any]:
 @given(st.lists(_records(), max_size=4))
 def test_parse_events_validates_as_the_full_schema_does(raw: list[dict[str, Any]]) -> None:
     assert repr(_via_parse(raw)) == repr(_full(raw))
+
+
+_VALID = [
+    {"type": "bill_issued", "id": "b", "period": "2025-01", "amount": "10.00", "due": "2025-02-15"},
+    {"type": "payment_received", "id": "p", "at": _AWARE, "amount": "10.00"},
+    {"type": "theft_detected", "id": "t", "at": _AWARE},
+    {"type": "repair_archived", "id": "r", "at": _AWARE, "disaster": True},
+    {"type": "monthly_consumption", "id": "m", "month": "2025-01", "kwh": "3000.25"},
+    {"type": "planned_outage", "id": "o", "start": _AWARE, "end": "2025-03-02T09:00:00+08:00"},
+]
+
+
+@st.composite
+def _mostly_valid(draw: st.DrawFn) -> dict[str, Any]:
+    """A valid record, perhaps with a missing value added or a date-only instant."""
+    record = dict(draw(st.sampled_from(_VALID)))
+    record["id"] += str(draw(st.integers(0, 3)))
+    change = draw(st.sampled_from(["none", "foreign", "own", "date"]))
+    if change == "foreign":
+        record[draw(_FIELDS)] = draw(_MISSING)
+    elif change == "own":
+        record[draw(st.sampled_from(sorted(record)))] = draw(_MISSING)
+    elif change == "date":
+        for name in ("at", "start"):
+            if name in record:
+                record[name] = "2025-03-01"
+    return record
+
+
+@given(st.lists(_mostly_valid(), max_size=6))
+def test_valid_and_nearly_valid_histories_agree(raw: list[dict[str, Any]]) -> None:
+    assert repr(_via_parse(raw)) == repr(_full(raw))
