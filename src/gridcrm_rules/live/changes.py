@@ -125,8 +125,11 @@ Change = Annotated[
 
 
 def task_key(task: Task) -> str:
-    """A task's identity across evaluations: clause, trigger event and kind."""
-    return f"{task.clause}|{task.trigger_event_id or ''}|{task.kind}"
+    """A task's identity across evaluations: clause, trigger event, kind, channel and unit,
+    and for a task no event triggers (a yearly plan) its due, which names its period."""
+    period = "" if task.trigger_event_id is not None or task.due is None else task.due.isoformat()
+    return "|".join((task.clause, task.trigger_event_id or "", task.kind, task.channel or "",
+                     task.unit or "", period))
 
 
 def _credit_clauses(decision: Decision) -> tuple[str, ...]:
