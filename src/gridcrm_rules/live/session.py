@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from .._time import to_aware
 from ..errors import SnapshotMismatch
 from ..models import Customer, Decision, Event, event_instant, parse_events
+from ..models.events import EVENT_MODELS
 from .changes import Change, diff_decisions, task_key
 from .clock import month_starts_between
 from .snapshot import FORMAT, CustomerState, SnapshotData, engine_fingerprint, read_snapshot
@@ -28,6 +29,11 @@ if TYPE_CHECKING:
     from ..engine import Engine
 
 __all__ = ["LiveSession"]
+
+_ONE_EVENT: TypeAdapter[Event] = TypeAdapter(Event)
+"""One event, validated as each item of a history is (the fast path of :meth:`post`)."""
+_EVENT_CLASSES = tuple(EVENT_MODELS.values())
+_REFERRING = tuple(m for m in _EVENT_CLASSES if "for_event" in m.model_fields)
 
 CustomerInput = Customer | Mapping[str, Any]
 EventInput = BaseModel | Mapping[str, Any]
@@ -46,6 +52,7 @@ class _Customer:
     events: list[Event] = field(default_factory=list)
     keys: list[tuple[datetime, str, str]] = field(default_factory=list)
     ids: set[str] = field(default_factory=set)
+    bills: set[str] = field(default_factory=set)
     decision: Decision | None = None
     overdue_reported: set[str] = field(default_factory=set)
 
@@ -55,6 +62,8 @@ class _Customer:
         self.keys.insert(at, key)
         self.events.insert(at, event)
         self.ids.add(event.id)
+        if event.type == "bill_issued":
+            self.bills.add(event.id)
 
 
 def _customer(value: CustomerInput) -> Customer:
@@ -137,8 +146,7 @@ class LiveSession:
         """
         record, cid = self._resolve(customer_or_id)
         state = self._customers.get(cid)
-        history = state.events if state is not None else []
-        validated = parse_events([*history, event])[-1]  # raises, nothing changed yet
+        validated = self._validated(state, event)  # raises; nothing changed yet
         instant = event_instant(validated)
         changes: list[Change] = []
         if record is not None:
@@ -184,7 +192,8 @@ class LiveSession:
         changes: list[Change] = []
         for state in self._customers.values():
             points = () if previous is None else month_starts_between(previous, instant)
-            for point in dict.fromkeys((*points, instant)):
+            # the last evaluation at ``instant`` itself (an equal month start may differ in tz)
+            for point in (*(p for p in points if p != instant), instant):
                 changes += self._reevaluate(state, point, at=point, correction=False)
         changes.sort(key=lambda c: c.at)
         return tuple(changes)
@@ -259,6 +268,33 @@ class LiveSession:
             return None, customer_or_id
         record = _customer(customer_or_id)
         return record, record.id
+
+    @staticmethod
+    def _validated(state: _Customer | None, event: EventInput) -> Event:
+        """The event validated as ``evaluate`` validates the history with it last.
+
+        The event alone is validated first; when it fails, is a duplicate or names a bill
+        the history lacks, the whole history is validated with it, so the
+        ``ValidationError`` (positions included) is the one ``evaluate`` raises.
+        """
+        history = state.events if state is not None else []
+        alone: Event | None
+        if isinstance(event, _EVENT_CLASSES):
+            alone = event  # type: ignore[assignment]  # an Event model: already validated
+        else:
+            try:
+                raw = event.model_dump() if isinstance(event, BaseModel) else event
+                alone = _ONE_EVENT.validate_python(raw)
+            except ValidationError:
+                alone = None
+        if alone is not None and (state is None or alone.id not in state.ids):
+            known = state.ids if state is not None else set()
+            bills = state.bills if state is not None else set()
+            bill = getattr(alone, "bill_id", None) if alone.type == "payment_received" else None
+            ref = getattr(alone, "for_event", None) if isinstance(alone, _REFERRING) else None
+            if (bill is None or bill in bills) and (ref is None or ref in known):
+                return alone
+        return parse_events([*history, event])[-1]
 
     def _evaluate(self, state: _Customer, instant: datetime) -> Decision:
         return self._engine.evaluate(state.record, state.events, as_of=instant)
