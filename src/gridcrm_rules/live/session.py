@@ -154,12 +154,15 @@ class LiveSession:
             state = self._customers[cid]
         assert state is not None
         if self._now is None or instant > self._now:
-            changes += self.advance_to(instant)
+            # this customer is evaluated at ``instant`` once, with the event
+            changes += self._advance(instant, skip=cid)
         assert self._now is not None
         late = instant < self._now
         state.insert(validated)
         changes += self._reevaluate(state, self._now, at=self._now if late else instant,
                                     correction=late)
+        if not late:
+            changes.sort(key=lambda c: c.at)
         return tuple(changes)
 
     def post_many(
@@ -181,7 +184,10 @@ class LiveSession:
         at ``t``; each task whose due passed is reported ``TaskOverdue`` once (at its
         due).  ``t`` before the clock raises ``ValueError``.
         """
-        instant = to_aware(t)
+        return self._advance(to_aware(t), skip=None)
+
+    def _advance(self, instant: datetime, *, skip: str | None) -> tuple[Change, ...]:
+        """advance_to; ``skip``: a customer evaluated at ``instant`` by the caller."""
         previous = self._now
         if previous is not None and instant < previous:
             raise ValueError(f"advance_to({instant.isoformat()}): the clock is at "
@@ -190,10 +196,11 @@ class LiveSession:
             return ()
         self._now = instant
         changes: list[Change] = []
-        for state in self._customers.values():
+        for cid, state in self._customers.items():
             points = () if previous is None else month_starts_between(previous, instant)
             # the last evaluation at ``instant`` itself (an equal month start may differ in tz)
-            for point in (*(p for p in points if p != instant), instant):
+            last = () if cid == skip else (instant,)
+            for point in (*(p for p in points if p != instant), *last):
                 changes += self._reevaluate(state, point, at=point, correction=False)
         changes.sort(key=lambda c: c.at)
         return tuple(changes)
