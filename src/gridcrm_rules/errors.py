@@ -30,6 +30,7 @@ __all__ = [
     "PackNameClash",
     "PackNotFound",
     "PluginWarning",
+    "SnapshotMismatch",
     "UnknownBill",
 ]
 
@@ -199,3 +200,18 @@ class MissingExtra(GridcrmError, ImportError):
             f"(not installed: {', '.join(self.missing)})",
             name=self.missing[0] if self.missing else None,
         )
+
+
+class SnapshotMismatch(GridcrmError, ValueError):
+    """A live-session snapshot was taken under another engine (pack set, versions,
+    parameters or calendar: the fingerprint differs) or in another format.
+
+    ``expected`` is this engine's fingerprint, ``found`` the snapshot's.  Restore with
+    ``engine.live(restore=blob, rederive=True)`` to replay the stored inputs under this
+    engine instead (nothing is then reported as changed).
+    """
+
+    def __init__(self, msg: str, *, expected: str, found: str) -> None:
+        self.expected = expected
+        self.found = found
+        super().__init__(msg)

@@ -18,6 +18,7 @@ EXAMPLES = {
     "population.py": "tier 1",
     "batch_regrade.py": "(20000 decisions)",
     "impact_year_window.py": "C0015: B -> A",
+    "live_session.py": "live decision == evaluate",
 }
 
 

@@ -61,6 +61,7 @@ from .tasks import build_task
 
 if TYPE_CHECKING:  # polars is imported only when a batch runs (the ``batch`` extra)
     from ..batch.result import BatchResult
+    from ..live import LiveSession
 
 __all__ = ["DEFAULT_PACKS", "Engine"]
 
@@ -356,6 +357,22 @@ class Engine:
             values.update(matched[0][1])
         grade = values.get("grade")
         return None if grade is None else str(grade)
+
+    def live(
+        self, *, restore: bytes | str | Mapping[str, Any] | None = None, rederive: bool = False
+    ) -> LiveSession:
+        """A live session following customers event by event (docs/live.md).
+
+        ``restore``: a snapshot from :meth:`LiveSession.snapshot`; refused with
+        :class:`~gridcrm_rules.errors.SnapshotMismatch` when it was taken under another
+        pack set, versions or parameters, unless ``rederive=True`` (its inputs are then
+        replayed under this engine and nothing is reported as changed).
+        """
+        from ..live import LiveSession
+
+        if restore is None:
+            return LiveSession(self)
+        return LiveSession.restore(self, restore, rederive=rederive)
 
     def evaluate_batch(
         self,
