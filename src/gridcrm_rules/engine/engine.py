@@ -633,7 +633,7 @@ class _Run:
         params = self.engine.params
         effective, records = apply_overrides(
             computed,
-            (e for e in self.events if isinstance(e, GradeOverride)),
+            (e for e in self.by_type.get("grade_override", ()) if isinstance(e, GradeOverride)),
             as_of=self.as_of,
             theft_caused_d=bool(credit_facts.get("theft_or_violation_3y")),
             max_steps=int(params.get("override_max_steps", 1)),
