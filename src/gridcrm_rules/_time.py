@@ -38,5 +38,7 @@ def to_aware(value: date | datetime | str) -> datetime:
 def local_date(value: date | datetime) -> date:
     """The Shanghai calendar date on which an instant falls."""
     if isinstance(value, datetime):
+        if value.tzinfo is SHANGHAI:  # already Shanghai wall-clock time (most instants)
+            return value.date()
         return to_aware(value).astimezone(SHANGHAI).date()
     return value

@@ -11,6 +11,7 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from pydantic import BaseModel, ValidationError
@@ -118,7 +119,8 @@ class Engine:
     afterwards (``with_params`` returns a new engine).
     """
 
-    __slots__ = ("_calendar", "_facts", "_outputs", "_program", "_resolved", "_undated_steps")
+    __slots__ = ("_calendar", "_facts", "_outputs", "_param_env", "_program", "_providers",
+                 "_resolved", "_undated_steps")
 
     def __init__(
         self,
@@ -140,6 +142,12 @@ class Engine:
             if all(r.effective_from is None and r.effective_to is None for r in d.rules)}
         """The step of each decision without effective dates (never written after this, the
         same on every day): built once, not once per evaluation."""
+        self._param_env: Mapping[str, Any] = MappingProxyType(
+            {f"params.{k}": v for k, v in self._program.params.items()})
+        """The parameters as rules read them (``params.<name>``), copied into every
+        evaluation's environment."""
+        self._providers = tuple(self._facts.providers_for(set(self._program.facts_read)))
+        """The fact providers the rules need, in the order they are computed."""
 
     # -- construction -------------------------------------------------------------
     @classmethod
@@ -274,12 +282,10 @@ class Engine:
         cust = customer if isinstance(customer, Customer) else Customer.model_validate(customer)
         history = parse_events(events)
         instant = to_aware(as_of)
-        dated = [(event_instant(e), e) for e in history]
-        known = [
-            e
-            for when, e in sorted(dated, key=lambda p: (p[0], p[1].type, p[1].id))
-            if when <= instant
-        ]
+        # Known at as_of, in (instant, type, id) order.  Ids are unique (parse_events), so
+        # the sort never compares events, and the tuples compare in C (no key function).
+        dated = [(event_instant(e), e.type, e.id, e) for e in history]
+        known = [entry[3] for entry in sorted(entry for entry in dated if entry[0] <= instant)]
         cutoff = cutoff_of(instant)
         evaluation = EvalContext(self._calendar)
         env, credit_facts, fact_errors, missing = self._env(cust, tuple(known), instant,
@@ -321,13 +327,13 @@ class Engine:
         fact functions that failed, and the facts they left missing (name -> provider)."""
         cutoff = cutoff_of(instant)
         ctx = FactContext(cust, known, instant, cutoff, self._program.params)
-        env: dict[str, Any] = {f"params.{k}": v for k, v in self._program.params.items()}
+        env: dict[str, Any] = dict(self._param_env)
         env.update(_customer_env(cust))
         env.update({"as_of": instant, "cutoff": cutoff, CONTEXT_KEY: evaluation})
         credit_facts: dict[str, Any] = {}
         fact_errors: list[PartError] = []
         missing: dict[str, str] = {}
-        for provider in self._facts.providers_for(set(self._program.facts_read)):
+        for provider in self._providers:
             try:
                 values = provider.compute(ctx)
             except Exception as exc:  # a fact function's fault costs the decisions reading it
@@ -477,8 +483,10 @@ class _Run:
         if d.spec.over == "customer":
             self.part(d, self.env, None, credit_facts)
             return
-        triggers = (e for t in d.spec.event_types for e in self.by_type.get(t, ()))
-        for event in sorted(triggers, key=lambda e: self.position[e.id]):
+        triggers = [e for t in d.spec.event_types for e in self.by_type.get(t, ())]
+        if len(d.spec.event_types) > 1:  # one type's events are already in history order
+            triggers.sort(key=lambda e: self.position[e.id])
+        for event in triggers:
             self.part(d, {**self.env, **_event_env(event)}, event, credit_facts)
 
     def part(
@@ -642,7 +650,7 @@ class _Run:
         params = self.engine.params
         effective, records = apply_overrides(
             computed,
-            (e for e in self.events if isinstance(e, GradeOverride)),
+            (e for e in self.by_type.get("grade_override", ()) if isinstance(e, GradeOverride)),
             as_of=self.as_of,
             theft_caused_d=bool(credit_facts.get("theft_or_violation_3y")),
             max_steps=int(params.get("override_max_steps", 1)),

@@ -97,24 +97,37 @@ def guarded(spec: FunctionSpec) -> FunctionSpec:
     the engine scopes it to the one task that needed it.)
     """
     impl, name, offset = spec.impl, spec.name, 1 if spec.needs_context else 0
+    domains = tuple((i, d) for i, d in enumerate(spec.domains) if d is not None)
 
-    @functools.wraps(impl)
-    def call(*args: Any) -> Any:
-        values = args[offset:]
-        shown = {f"argument {i + 1}": v for i, v in enumerate(values)}
+    def shown(values: tuple[Any, ...]) -> dict[str, Any]:
+        return {f"argument {i + 1}": v for i, v in enumerate(values)}
+
+    def refuse(values: tuple[Any, ...]) -> None:
+        """Raise for the first argument that is None or outside its domain, if any."""
         for i, v in enumerate(values):
             if v is None:
                 raise EvaluationError(
                     f"argument {i + 1} of {name}() is None (missing value) where a value is "
-                    "needed", type="missing_value", values=shown)
+                    "needed", type="missing_value", values=shown(values))
             problem = spec.argument_problem(i, v)
             if problem is not None:
-                raise EvaluationError(problem, type="bad_argument", values=shown)
+                raise EvaluationError(problem, type="bad_argument", values=shown(values))
+
+    @functools.wraps(impl)
+    def call(*args: Any) -> Any:
+        # The common case: no None and every argument inside its domain; on any fault
+        # ``refuse`` checks the arguments in order, so the first fault is the one reported.
+        values = args[offset:]
+        if None in values:
+            refuse(values)
+        for i, domain in domains:
+            if i < len(values) and domain.problem(values[i]) is not None:
+                refuse(values)
         try:
             return impl(*args)
         except (ArithmeticError, ValueError, TypeError) as exc:
             raise EvaluationError(f"{name}() cannot be computed: {exc}", type="bad_argument",
-                                  values=shown) from None
+                                  values=shown(values)) from None
 
     return FunctionSpec(spec.name, spec.params, spec.returns, call, spec.doc, spec.variadic,
                         spec.needs_context, spec.domains)

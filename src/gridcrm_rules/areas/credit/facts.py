@@ -66,21 +66,20 @@ def credit_facts(ctx: FactContext) -> Mapping[str, Any]:
     for bill in settlement.bills:
         if bill.due > cutoff:
             continue
-        unpaid = bill.amount - settlement.paid_by(bill.id, end_of_cutoff)
+        settled = settlement.settled_at(bill) if bill.amount > 0 else None
+        if settled is not None and settled <= end_of_cutoff:
+            unpaid = _ZERO  # settled by the cutoff: allocations never exceed the amount
+        else:
+            unpaid = bill.amount - settlement.paid_by(bill.id, end_of_cutoff)
         if unpaid > 0:
             arrears += unpaid
             oldest_unpaid = bill.due if oldest_unpaid is None else min(oldest_unpaid, bill.due)
         if window_start < bill.due <= window_end:
             window_amounts.append(bill.amount)
-            if unpaid > 0:
+            if unpaid > 0 or (settled is not None and local_date(settled) > bill.due):
                 had_arrears = True
-            elif bill.amount > 0:
-                settled = settlement.settled_at(bill)
-                if settled is not None and local_date(settled) > bill.due:
-                    had_arrears = True
         elif any_day and bill.due <= window_start and bill.amount > 0:
             # Due before the window: in arrears on its first day unless settled before it.
-            settled = settlement.settled_at(bill)
             if settled is None or local_date(settled) > window_start:
                 had_arrears = True
 
