@@ -78,10 +78,14 @@ def credit_facts(ctx: FactContext) -> Mapping[str, Any]:
             window_amounts.append(bill.amount)
             if unpaid > 0 or (settled is not None and local_date(settled) > bill.due):
                 had_arrears = True
-        elif any_day and bill.due <= window_start and bill.amount > 0:
+        elif (
+            any_day
+            and bill.due <= window_start
+            and bill.amount > 0
+            and (settled is None or local_date(settled) > window_start)
+        ):
             # Due before the window: in arrears on its first day unless settled before it.
-            if settled is None or local_date(settled) > window_start:
-                had_arrears = True
+            had_arrears = True
 
     reading = str(ctx.params["arrears_reading"])
     if reading == "age":
