@@ -285,9 +285,13 @@ def main(argv: Sequence[str] | None = None) -> int:
               f" {g['evaluate credit, models']:>10.1f} {g['evaluate default, models']:>10.1f}"
               f" {g['evaluate default, dicts']:>10.1f} {g['validation per event']:>10.2f}")
     imp = subprocess_ms("import gridcrm_rules", args.runs)
-    build = subprocess_ms("import gridcrm_rules as gr\n_t = time.perf_counter()\n"
+    # Public names load on first use (PEP 562): report that cost apart, and time the build
+    # alone with ``gr.Engine`` already loaded, so neither figure hides in the other.
+    first = subprocess_ms("import gridcrm_rules as gr\ngr.Engine", args.runs)
+    build = subprocess_ms("import gridcrm_rules as gr\ngr.Engine\n_t = time.perf_counter()\n"
                           "gr.Engine.default()", args.runs)
     print(f"\nimport gridcrm_rules          {imp:8.1f} ms   (target <= 150 ms)")
+    print(f"  ... and first use of gr.Engine {first:6.1f} ms   (the lazily loaded modules)")
     print(f"Engine.default() build         {build:8.1f} ms   (target <= 150 ms, fresh process)")
     if wrong:
         print(f"\nFAILED: {wrong} difference(s)")

@@ -24,10 +24,12 @@ from gridcrm_rules import MissingExtra
 from gridcrm_rules._extras import EXTRA_MODULES, missing_modules, require_extra
 
 ROOT = Path(__file__).resolve().parents[1]
-OPTIONAL = ("polars", "pyarrow", "pyspark", "pandas", "tqdm", "numpy")
+OPTIONAL = ("polars", "pyarrow", "pyspark", "pandas", "tqdm", "numpy", "durable")
 NEEDS_EXTRA = {
     "gridcrm_rules.batch": "batch",
     "gridcrm_rules.spark": "spark",
+    "gridcrm_rules.live.spark_streaming": "spark",
+    "gridcrm_rules.live.durable": "durable",
     "gridcrm_rules.impact.comparison": "batch",
     "gridcrm_rules.impact.population_timeline": "batch",
     "gridcrm_rules.impact.report": "batch",
@@ -211,6 +213,7 @@ def test_extra_modules_match_the_extras_in_pyproject() -> None:
     for extra, modules in EXTRA_MODULES.items():
         declared = {re.split(r"[\s<>=!~;\[]", req, maxsplit=1)[0].lower()
                     for req in extras[extra]}
+        declared = {"durable" if d == "durable-rules" else d for d in declared}
         assert declared == set(modules), extra
 
 

@@ -21,13 +21,15 @@ from .errors import MissingExtra
 
 __all__ = ["EXTRA_MODULES", "Extra", "missing_modules", "require_extra"]
 
-Extra = Literal["batch", "spark"]
+Extra = Literal["batch", "spark", "durable"]
 
 EXTRA_MODULES: Final = MappingProxyType({
     "batch": ("polars", "pyarrow", "tqdm", "numpy"),
     "spark": ("pyspark", "pandas", "polars", "pyarrow", "tqdm", "numpy"),
+    "durable": ("durable",),
 })
-"""Importable modules each extra provides (their distributions have the same names)."""
+"""Importable modules each extra provides (their distributions have the same names, but
+``durable``, which the ``durable-rules`` distribution installs; Python < 3.13 only)."""
 
 
 def _installed(module: str) -> bool:

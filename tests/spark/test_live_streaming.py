@@ -1,0 +1,216 @@
+"""``gridcrm_rules.live.spark_streaming``: a live session per customer in Structured Streaming.
+
+A file source (JSONL in a tmp dir), ``trigger(availableNow=True)`` and a memory sink on a
+local[2] session.  Skipped when pyspark or Java is missing; CI installs both.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("pyspark")
+if shutil.which("java") is None:  # pragma: no cover - depends on the machine
+    pytest.skip("Spark needs Java", allow_module_level=True)
+
+import gridcrm_rules as gr
+
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::FutureWarning"),
+    pytest.mark.filterwarnings("ignore::DeprecationWarning"),
+    pytest.mark.filterwarnings("ignore::ResourceWarning"),
+    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
+]
+
+SCHEMA = "customer_id string, event_time timestamp, seq long, event string, customer string"
+
+
+@pytest.fixture(scope="module")
+def spark() -> Iterator[Any]:
+    from gridcrm_rules.spark import local_session
+
+    session = local_session(app_name="gridcrm-rules-live-tests",
+                            config={"spark.sql.shuffle.partitions": "2"})
+    yield session
+    session.stop()
+
+
+class _Change:
+    """A change record as the adapter reads one: ``kind``, ``at``, ``model_dump``."""
+
+    def __init__(self, customer_id: str, kind: str, at: datetime, detail: str) -> None:
+        self.customer_id, self.kind, self.at, self.detail = customer_id, kind, at, detail
+
+    def model_dump(self, mode: str = "python") -> dict[str, Any]:
+        return {"customer_id": self.customer_id, "kind": self.kind,
+                "at": self.at.isoformat(), "detail": self.detail}
+
+
+class _CountingSession:
+    """A test double of the agreed ``LiveSession`` surface the adapter uses.
+
+    Each post reports the running count of the customer's events and the clock, so the
+    output shows whether state survived between micro-batches and whether rows were
+    posted in event-time order.
+    """
+
+    def __init__(self, blob: str | None = None) -> None:
+        data = json.loads(blob) if blob else {"format": "test/1", "customers": {}, "now": None}
+        self.state: dict[str, Any] = data
+
+    @property
+    def now(self) -> datetime | None:
+        return datetime.fromisoformat(self.state["now"]) if self.state["now"] else None
+
+    @property
+    def customers(self) -> tuple[str, ...]:
+        return tuple(self.state["customers"])
+
+    def add_customer(self, record: dict[str, Any]) -> None:
+        self.state["customers"].setdefault(record["id"], {"n": 0, "last": None})
+
+    def post(self, customer_id: str, event: dict[str, Any]) -> tuple[_Change, ...]:
+        if customer_id not in self.state["customers"]:
+            raise KeyError(customer_id)
+        at = datetime.fromisoformat(event["at"])
+        entry = self.state["customers"][customer_id]
+        in_order = entry["last"] is None or at >= datetime.fromisoformat(entry["last"])
+        entry["n"] += 1
+        entry["last"] = at.isoformat()
+        if self.now is None or at > self.now:
+            self.state["now"] = at.isoformat()
+        return (_Change(customer_id, "Posted", at, f"{event['id']}#{entry['n']}:{in_order}"),)
+
+    def advance_to(self, t: datetime) -> tuple[_Change, ...]:
+        if self.now is not None and t < self.now:
+            raise ValueError("backwards")
+        self.state["now"] = t.isoformat()
+        return tuple(_Change(cid, "Advanced", t, t.isoformat()) for cid in self.customers)
+
+    def snapshot(self, customer_ids: list[str] | None = None) -> bytes:
+        return json.dumps(self.state).encode()
+
+
+class _CountingEngine:
+    def live(self, restore: str | None = None) -> _CountingSession:
+        return _CountingSession(restore)
+
+
+def _write(directory: Path, name: str, rows: list[dict[str, Any]]) -> None:
+    (directory / name).write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+
+
+def _run(spark: Any, engine: Any, source: Path, checkpoint: Path, name: str,
+         tick: timedelta | None = None) -> list[Any]:
+    from gridcrm_rules.live.spark_streaming import stream_changes
+
+    events = spark.readStream.schema(SCHEMA).option("maxFilesPerTrigger", 1).json(str(source))
+    query = (stream_changes(engine, events, tick=tick).writeStream.format("memory").queryName(name)
+             .option("checkpointLocation", str(checkpoint)).trigger(availableNow=True).start())
+    query.awaitTermination(120)
+    return spark.sql(f"select * from {name}").collect()
+
+
+def _row(cid: str, eid: str, at: str, seq: int, customer: bool) -> dict[str, Any]:
+    return {"customer_id": cid, "event_time": at, "seq": seq,
+            "event": json.dumps({"id": eid, "at": at}),
+            "customer": json.dumps({"id": cid}) if customer else None}
+
+
+def test_state_survives_micro_batches_and_rows_post_in_event_time_order(
+        spark: Any, tmp_path: Path) -> None:
+    """Two files = two micro-batches: the count continues, and a file written out of order
+    is posted in event-time order (every post reports ``in_order`` true)."""
+    from pyspark import cloudpickle
+
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    source = tmp_path / "in"
+    source.mkdir()
+    _write(source, "1.jsonl", [
+        _row("C1", "e2", "2026-01-02T00:00:00+00:00", 2, False),
+        _row("C1", "e1", "2026-01-01T00:00:00+00:00", 1, True),
+        _row("C2", "f1", "2026-01-05T00:00:00+00:00", 3, True),
+    ])
+    _write(source, "2.jsonl", [_row("C1", "e3", "2026-01-03T00:00:00+00:00", 4, False)])
+    rows = _run(spark, _CountingEngine(), source, tmp_path / "ck", "counting")
+    details = sorted((r.customer_id, json.loads(r.record)["detail"]) for r in rows)
+    assert details == [("C1", "e1#1:True"), ("C1", "e2#2:True"), ("C1", "e3#3:True"),
+                       ("C2", "f1#1:True")]
+    assert {r.kind for r in rows} == {"Posted"}
+    c1_times = sorted(r.at for r in rows if r.customer_id == "C1")
+    assert c1_times[0] == datetime(2026, 1, 1)  # the session time zone is UTC
+
+
+def test_the_watermark_advances_a_quiet_customers_clock(spark: Any, tmp_path: Path) -> None:
+    """With ``tick``, a customer with no new events is advanced once the watermark (from
+    other customers' events) passes its timeout; never to a time before its own clock."""
+    from pyspark import cloudpickle
+
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    source = tmp_path / "in"
+    source.mkdir()
+    _write(source, "1.jsonl", [_row("C1", "e1", "2026-01-01T00:00:00+00:00", 1, True)])
+    _write(source, "2.jsonl", [_row("C2", "f1", "2026-01-10T00:00:00+00:00", 2, True)])
+    _write(source, "3.jsonl", [_row("C2", "f2", "2026-01-20T00:00:00+00:00", 3, False)])
+    rows = _run(spark, _CountingEngine(), source, tmp_path / "ck", "ticking",
+                tick=timedelta(days=1))
+    advanced = sorted((r.customer_id, r.at) for r in rows if r.kind == "Advanced")
+    posted = sorted(json.loads(r.record)["detail"] for r in rows if r.kind == "Posted")
+    assert posted == ["e1#1:True", "f1#1:True", "f2#2:True"]
+    # C1 (clock 01-01, timeout 01-02) is advanced to a watermark past its timeout.
+    c1 = [at for cid, at in advanced if cid == "C1"]
+    assert c1, advanced
+    assert all(at >= datetime(2026, 1, 10) for at in c1)
+    assert c1 == sorted(set(c1))  # each advance moves forward
+
+
+def test_event_row_times_an_event_by_event_instant() -> None:
+    """``event_time`` is the instant ``evaluate`` filters by: a bill is known when its
+    month has closed, a payment at its ``at``."""
+    from gridcrm_rules.live.spark_streaming import event_row
+    from gridcrm_rules.models import BillIssued, event_instant
+
+    bill = {"type": "bill_issued", "id": "b1", "period": "2026-07", "amount": "10.00",
+            "due": "2026-08-31"}
+    row = event_row("C1", bill, 7, {"id": "C1"})
+    assert row["event_time"] == event_instant(BillIssued.model_validate(bill)).isoformat()
+    assert row["event_time"].startswith("2026-08-01T00:00:00")
+    assert (row["seq"], json.loads(row["customer"])) == (7, {"id": "C1"})
+    assert event_row("C1", bill, 8)["customer"] is None
+    with pytest.raises(ValueError, match="amount"):
+        event_row("C1", {**bill, "amount": "ten"}, 9)
+
+
+def test_streamed_changes_equal_a_plain_live_session(spark: Any, tmp_path: Path) -> None:
+    """The contract: the stream's change records are those of ``engine.live()`` fed the
+    same events in the same order -- one session per customer, since the stream keeps one
+    state (and so one clock) per customer key; a single shared session would move every
+    customer's clock on any customer's event."""
+    from gridcrm_rules.live.spark_streaming import event_row
+    from gridcrm_rules.sample import load_sample
+
+    engine = gr.Engine.default()
+    sample = load_sample()
+    source = tmp_path / "in"
+    source.mkdir()
+    expected: list[tuple[str, str]] = []
+    seq = 0
+    for customer in sample.customers[:3]:
+        plain = engine.live()
+        rows = []
+        for event in sample.events_for(customer["id"]):
+            rows.append(event_row(customer["id"], event, seq, None if rows else customer))
+            changes = plain.post(customer if seq == rows[0]["seq"] else customer["id"], event)
+            expected += [(customer["id"], json.dumps(c.model_dump(mode="json"), sort_keys=True,
+                                                     ensure_ascii=False)) for c in changes]
+            seq += 1
+        _write(source, f"{customer['id']}.jsonl", rows)
+    got = _run(spark, engine, source, tmp_path / "ck", "live_changes")
+    assert sorted((r.customer_id, r.record) for r in got) == sorted(expected)
