@@ -112,6 +112,16 @@ def _raise_with_compile_errors(
     raise PackError(", ".join(origin for origin, _ in problems), errors)
 
 
+def _rebuild_engine(
+    resolved: Sequence[ResolvedPack],
+    params: Mapping[str, Any],
+    calendar: WorkingDayCalendar,
+    facts: FactRegistry,
+) -> Engine:
+    """An engine from its pickled recipe (:meth:`Engine.__reduce__`)."""
+    return Engine(resolved, params=params, calendar=calendar, facts=facts)
+
+
 class Engine:
     """Evaluates rule packs for customers.
 
@@ -202,6 +212,13 @@ class Engine:
         if problems:
             _raise_with_compile_errors(problems, resolved, params, facts)
         return cls(resolved, params=params, calendar=calendar, facts=facts)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle the recipe, not the compiled program: the resolved packs, parameters,
+        calendar and fact registry, rebuilt on loading (so ``multiprocessing`` and Spark
+        executors get an engine equal to this one, compiled where it runs)."""
+        return (_rebuild_engine,
+                (self._resolved, dict(self._program.params), self._calendar, self._facts))
 
     def with_params(self, **params: Any) -> Engine:
         """A new engine with some parameter values changed."""

@@ -79,6 +79,10 @@ class FactRegistry:
 
     __slots__ = ("_by_fact", "_providers")
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as its providers (the index is rebuilt on loading)."""
+        return (FactRegistry, (self._providers,))
+
     def __init__(self, providers: tuple[FactProvider, ...] = ()) -> None:
         by_fact: dict[str, FactProvider] = {}
         for p in providers:
