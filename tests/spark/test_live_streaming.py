@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import shutil
 import sys
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,24 +21,7 @@ if shutil.which("java") is None:  # pragma: no cover - depends on the machine
 
 import gridcrm_rules as gr
 
-pytestmark = [
-    pytest.mark.filterwarnings("ignore::FutureWarning"),
-    pytest.mark.filterwarnings("ignore::DeprecationWarning"),
-    pytest.mark.filterwarnings("ignore::ResourceWarning"),
-    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
-]
-
 SCHEMA = "customer_id string, event_time timestamp, seq long, event string, customer string"
-
-
-@pytest.fixture(scope="module")
-def spark() -> Iterator[Any]:
-    from gridcrm_rules.spark import local_session
-
-    session = local_session(app_name="gridcrm-rules-live-tests",
-                            config={"spark.sql.shuffle.partitions": "2"})
-    yield session
-    session.stop()
 
 
 class _Change:

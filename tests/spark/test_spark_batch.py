@@ -6,7 +6,6 @@ Skipped when pyspark (the ``spark`` extra) or Java is missing; CI installs both.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from datetime import date
 
 import pytest
@@ -22,24 +21,7 @@ import gridcrm_rules as gr
 from gridcrm_rules.sample import generate_population
 from gridcrm_rules.sample.frames import population_frames
 
-pytestmark = [
-              pytest.mark.filterwarnings("ignore::FutureWarning"),
-              pytest.mark.filterwarnings("ignore::DeprecationWarning"),
-              pytest.mark.filterwarnings("ignore::ResourceWarning"),
-              pytest.mark.filterwarnings(
-                  "ignore::pytest.PytestUnraisableExceptionWarning")]
 AS_OF = "2026-11-22T09:00:00+08:00"
-
-
-@pytest.fixture(scope="module")
-def spark() -> Iterator[object]:
-    """A local[2] Spark session in UTC, torn down after the module."""
-    from gridcrm_rules.spark import local_session
-
-    session = local_session(app_name="gridcrm-rules-tests",
-                            config={"spark.sql.shuffle.partitions": "4"})
-    yield session
-    session.stop()
 
 
 def test_local_session_workers_run_this_interpreter(spark) -> None:  # type: ignore[no-untyped-def]
