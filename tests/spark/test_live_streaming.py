@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import shutil
 import sys
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -55,10 +55,16 @@ class _CountingSession:
     def customers(self) -> tuple[str, ...]:
         return tuple(self.state["customers"])
 
-    def add_customer(self, record: dict[str, Any]) -> None:
+    def add_customer(self, record: dict[str, Any]) -> tuple[_Change, ...]:
         self.state["customers"].setdefault(record["id"], {"n": 0, "last": None})
+        return ()
 
-    def post(self, customer_id: str, event: dict[str, Any]) -> tuple[_Change, ...]:
+    def post(self, customer_or_id: str | dict[str, Any],
+             event: dict[str, Any]) -> tuple[_Change, ...]:
+        if isinstance(customer_or_id, dict):
+            self.add_customer(customer_or_id)
+            customer_or_id = customer_or_id["id"]
+        customer_id = customer_or_id
         if customer_id not in self.state["customers"]:
             raise KeyError(customer_id)
         at = datetime.fromisoformat(event["at"])
@@ -81,7 +87,7 @@ class _CountingSession:
 
 
 class _CountingEngine:
-    def live(self, restore: str | None = None) -> _CountingSession:
+    def live(self, *, restore: str | None = None, rederive: bool = False) -> _CountingSession:
         return _CountingSession(restore)
 
 
@@ -91,13 +97,17 @@ def _write(directory: Path, name: str, rows: list[dict[str, Any]]) -> None:
 
 def _run(spark: Any, engine: Any, source: Path, checkpoint: Path, name: str,
          tick: timedelta | None = None) -> list[Any]:
+    """Stream the files of ``source`` (one micro-batch each) and collect the output rows,
+    with ``micros``: the ``at`` column as microseconds since the epoch."""
     from gridcrm_rules.live.spark_streaming import stream_changes
 
     events = spark.readStream.schema(SCHEMA).option("maxFilesPerTrigger", 1).json(str(source))
-    query = (stream_changes(engine, events, tick=tick).writeStream.format("memory").queryName(name)
+    changes = stream_changes(engine, events, tick=tick,
+                             watermark_delay=None if tick is None else "0 seconds")
+    query = (changes.writeStream.format("memory").queryName(name)
              .option("checkpointLocation", str(checkpoint)).trigger(availableNow=True).start())
     query.awaitTermination(120)
-    return spark.sql(f"select * from {name}").collect()
+    return spark.sql(f"select *, unix_micros(at) as micros from {name}").collect()
 
 
 def _row(cid: str, eid: str, at: str, seq: int, customer: bool) -> dict[str, Any]:
@@ -170,12 +180,27 @@ def test_event_row_times_an_event_by_event_instant() -> None:
         event_row("C1", {**bill, "amount": "ten"}, 9)
 
 
+def _record_json(change: Any) -> str:
+    return json.dumps(change.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+
+
+def _micros(iso: str) -> int:
+    delta = datetime.fromisoformat(iso) - datetime(1970, 1, 1, tzinfo=UTC)
+    return delta // timedelta(microseconds=1)
+
+
 def test_streamed_changes_equal_a_plain_live_session(spark: Any, tmp_path: Path) -> None:
     """The contract: the stream's change records are those of ``engine.live()`` fed the
     same events in the same order -- one session per customer, since the stream keeps one
     state (and so one clock) per customer key; a single shared session would move every
-    customer's clock on any customer's event."""
+    customer's clock on any customer's event.
+
+    Each customer's history comes in two files (two micro-batches: the second restores the
+    state snapshot), the second starting with an updated customer record, which is posted
+    with its event; the session zone is Asia/Shanghai, and every ``at`` is still the
+    instant its record names."""
     from gridcrm_rules.live.spark_streaming import event_row
+    from gridcrm_rules.models import event_instant, parse_events
     from gridcrm_rules.sample import load_sample
 
     engine = gr.Engine.default()
@@ -184,15 +209,73 @@ def test_streamed_changes_equal_a_plain_live_session(spark: Any, tmp_path: Path)
     source.mkdir()
     expected: list[tuple[str, str]] = []
     seq = 0
-    for customer in sample.customers[:3]:
+    for number, customer in enumerate(sample.customers[:3]):
         plain = engine.live()
+        history = sorted(parse_events(sample.events_for(customer["id"])), key=event_instant)
+        half = len(history) // 2
+        updated = {**customer, "org_type": "government"}
         rows = []
-        for event in sample.events_for(customer["id"]):
-            rows.append(event_row(customer["id"], event, seq, None if rows else customer))
-            changes = plain.post(customer if seq == rows[0]["seq"] else customer["id"], event)
-            expected += [(customer["id"], json.dumps(c.model_dump(mode="json"), sort_keys=True,
-                                                     ensure_ascii=False)) for c in changes]
+        for i, event in enumerate(history):
+            record = customer if i == 0 else updated if i == half else None
+            rows.append(event_row(customer["id"], event, seq, record))
+            changes = plain.post(record if record is not None else customer["id"], event)
+            expected += [(customer["id"], _record_json(c)) for c in changes]
             seq += 1
-        _write(source, f"{customer['id']}.jsonl", rows)
-    got = _run(spark, engine, source, tmp_path / "ck", "live_changes")
+        _write(source, f"{number}a.jsonl", rows[:half])
+        _write(source, f"{number}b.jsonl", rows[half:])
+    assert any('"key_account_changed"' in record for _, record in expected)  # the update
+    spark.conf.set("spark.sql.session.timeZone", "Asia/Shanghai")
+    try:
+        got = _run(spark, engine, source, tmp_path / "ck", "live_changes")
+    finally:
+        spark.conf.set("spark.sql.session.timeZone", "UTC")
     assert sorted((r.customer_id, r.record) for r in got) == sorted(expected)
+    assert all(r.micros == _micros(json.loads(r.record)["at"]) for r in got)
+
+
+def test_a_refused_row_is_reported_and_the_stream_goes_on(spark: Any, tmp_path: Path) -> None:
+    """An invalid event, a duplicate id, a first row without its customer record, a record
+    for another id and text that is not JSON each come out as one ``event_refused`` row
+    with error records; the customer's state is as if they never came."""
+    from gridcrm_rules.live.spark_streaming import REFUSED, event_row
+
+    engine = gr.Engine.default()
+    customer = {"id": "C1", "category": "residential", "supply_voltage_kv": "0.22"}
+    bill = {"type": "bill_issued", "id": "b1", "period": "2026-07", "amount": "100.00",
+            "due": "2026-08-31"}
+    pay = {"type": "payment_received", "id": "p1", "at": "2026-09-20T10:00:00+08:00",
+           "amount": "100.00"}
+    good = [event_row("C1", bill, 1, customer), event_row("C1", pay, 4)]
+    nobody = event_row("C9", bill, 0)  # C9's first row carries no record
+    duplicate = {**event_row("C1", bill, 2), "event_time": good[1]["event_time"]}
+    invalid = {**good[1], "seq": 5, "event": json.dumps({**pay, "id": "p2", "amount": "-1"})}
+    other = {**good[1], "seq": 6, "event": json.dumps({**pay, "id": "p3"}),
+             "customer": json.dumps({**customer, "id": "C2"})}
+    garbled = {**good[1], "seq": 7, "event": "{not json"}
+    source = tmp_path / "in"
+    source.mkdir()
+    _write(source, "1.jsonl", [good[0], nobody])
+    _write(source, "2.jsonl", [duplicate, good[1], invalid, other, garbled])
+    got = _run(spark, engine, source, tmp_path / "ck", "refusals")
+    refused = [(r.customer_id, json.loads(r.record)) for r in got if r.kind == REFUSED]
+    assert sorted((cid, rec["errors"][0]["type"]) for cid, rec in refused) == sorted([
+        ("C9", "unknown_customer"), ("C1", "duplicate_event_id"), ("C1", "greater_than_equal"),
+        ("C1", "customer_id_mismatch"), ("C1", "json_invalid")])
+    assert all({"type", "loc", "msg", "input"} <= set(rec["errors"][0]) for _, rec in refused)
+    plain = engine.live()
+    expected = [*plain.post(customer, bill), *plain.post("C1", pay)]
+    assert sorted(r.record for r in got if r.kind != REFUSED) == sorted(
+        _record_json(c) for c in expected)
+
+
+def test_stream_changes_checks_its_clock_options(spark: Any, tmp_path: Path) -> None:
+    from gridcrm_rules.live.spark_streaming import stream_changes
+
+    events = spark.readStream.schema(SCHEMA).json(str(tmp_path))
+    engine = _CountingEngine()
+    with pytest.raises(ValueError, match="needs watermark_delay"):
+        stream_changes(engine, events, tick=timedelta(hours=1))
+    with pytest.raises(ValueError, match="only with tick"):
+        stream_changes(engine, events, watermark_delay="1 hour")
+    with pytest.raises(ValueError, match="positive"):
+        stream_changes(engine, events, tick=timedelta(0), watermark_delay="1 hour")

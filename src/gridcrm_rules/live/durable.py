@@ -21,7 +21,12 @@ as events (``c.post``) or facts (``c.assert_fact``), as JSON messages
 What the bridge adds over calling ``live.post`` from an action: the records are turned
 into the plain JSON durable_rules requires (Decimals as strings, datetimes as ISO text,
 the ``sid`` and message ``id`` durable_rules reserves kept apart), with a message id
-derived from the record's content, so distinct changes are never de-duplicated away.
+from the record's content and, through :func:`forward`, the posted event's id and the
+record's place among its changes -- so two changes are never de-duplicated away, even
+equal ones (a grade going A→B, B→A, A→B at one instant).
+
+If durable_rules fails while the records are sent back, the session has already taken
+the event: the exception propagates with the records before it sent and the rest not.
 
 State: durable_rules keeps its rulesets in one process-wide host (a ruleset name
 can be defined once per process); the bridge defines no ruleset and holds no state of its
@@ -57,13 +62,15 @@ class LivePoster(Protocol):
     def post(self, customer_or_id: Any, event: Any) -> tuple[Any, ...]: ...
 
 
-def change_message(change: Any) -> dict[str, Any]:
+def change_message(change: Any, *, origin: str | None = None) -> dict[str, Any]:
     """A change record as a durable_rules message: its ``model_dump(mode="json")``.
 
     The record's own fields keep their names; a record field named ``sid`` or ``id`` (none
     of the change records has one) would be refused rather than silently overwritten.  The
     message ``id`` is ``"<customer_id>/<kind>/<at>/<digest>"``, the digest a SHA-256 of the
-    record's JSON: two different changes never share an id, the same change always has it.
+    record's JSON, then ``"/<origin>"`` when given (:func:`forward` passes the posted
+    event's id and the record's position, ``"<event id>#<n>"``): two different changes
+    never share an id, the same change from the same post always has it.
     """
     body: dict[str, Any] = change.model_dump(mode="json")
     clash = [k for k in RESERVED if k in body]
@@ -71,7 +78,14 @@ def change_message(change: Any) -> dict[str, Any]:
         raise ValueError(f"a change record has the durable_rules reserved key(s) {clash}")
     digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
     body["id"] = f"{body['customer_id']}/{body['kind']}/{body['at']}/{digest}"
+    if origin is not None:
+        body["id"] += f"/{origin}"
     return body
+
+
+def _event_id(event: Any) -> str | None:
+    found = event.get("id") if isinstance(event, Mapping) else getattr(event, "id", None)
+    return None if found is None else str(found)
 
 
 def forward(
@@ -94,8 +108,9 @@ def forward(
     """
     changes = live.post(customer_or_id, event)
     send = c.assert_fact if as_facts else c.post
-    for change in changes:
-        message = change_message(change)
+    event_id = _event_id(event)
+    for n, change in enumerate(changes):
+        message = change_message(change, origin=None if event_id is None else f"{event_id}#{n}")
         if ruleset is None:
             send(message)
         else:

@@ -9,30 +9,43 @@ The input is a streaming DataFrame with one row per event and the columns
 
 * ``customer_id`` (string) -- the key the stream is grouped by;
 * ``event_time`` (timestamp) -- when the event happened; rows of one customer are
-  posted in ``event_time`` order within a micro-batch (ties keep ``seq`` order), and
-  the watermark is defined on it;
+  posted in ``event_time`` order within a micro-batch (ties keep ``seq`` order);
 * ``event`` (string) -- the event as JSON, exactly what ``LiveSession.post`` accepts;
 * ``customer`` (string, may be null) -- the customer record as JSON.  It is *carried on
   the rows*: the first row of a customer must carry it (the session refuses a post for an
-  unknown customer), later rows may leave it null, and a non-null value re-adds the
-  record (an update).  Customers kept in a static table are brought onto the rows with
-  a stream-static join before calling (``events.join(customers, "customer_id", "left")``).
+  unknown customer), later rows may leave it null, and a non-null value is posted with
+  its event (``post(record, event)``: a changed record reports what it changed).  Its
+  ``id`` must be the row's ``customer_id``.  Customers kept in a static table are brought
+  onto the rows with a stream-static join before calling.
 * ``seq`` (long, optional) -- arrival order, to break ``event_time`` ties.
 
 Each key's state is one customer's live snapshot (``LiveSession.snapshot``, format
 ``gridcrm-live/1``): a micro-batch restores it with ``engine.live(restore=...)``, posts
 the new rows, and stores the new snapshot.  The output is a DataFrame of change records:
-``customer_id``, ``kind``, ``at`` (timestamp, UTC) and ``record`` (the record's
+``customer_id``, ``kind``, ``at`` (timestamp) and ``record`` (the record's
 ``model_dump(mode="json")`` as JSON).
 
-Clock advance: when ``tick`` is given, each group sets an event-time timeout at
-``max(watermark, session clock) + tick``; when the watermark passes it Spark calls the
-group with no rows and the session is advanced to the watermark, which emits month-end
-re-grades and each ``TaskOverdue`` exactly once.  A ``TaskOverdue`` therefore fires in
-the first micro-batch whose watermark has passed the task's ``due`` and the group's
-timeout -- never before the due (the watermark is a lower bound on event time, so no
-event the session has not seen can precede it), and at most ``tick`` plus one trigger
-interval after it.  Without ``tick`` (the default) the clock moves only by events.
+A row the session refuses -- an invalid event, a duplicate event id (a source that
+delivers at least once replays rows), no customer record yet, a record for another id,
+text that is not JSON -- does not stop the query: it comes out as a row of kind
+``event_refused`` at its ``event_time``, whose record holds the ``event`` text and
+``errors`` (``type``, ``loc``, ``msg``, ``input``, the records ``evaluate`` raises), and
+the customer's state is as if the row had never come.  A snapshot taken under another
+pack set or parameters (a pack upgrade) stops the query with
+:class:`gridcrm_rules.SnapshotMismatch`, unless ``rederive=True``.
+
+Clock advance: when ``tick`` is given, the stream gets a watermark of
+``watermark_delay`` on ``event_time`` and each group an event-time timeout at
+``max(watermark, session clock) + tick``; in the first micro-batch whose watermark has
+passed it, Spark calls the group with no rows and the session is advanced to the
+watermark, which emits month-end re-grades and each ``TaskOverdue`` once.  The
+watermark moves only as newer events arrive (on any key): a quiet stream moves no
+clocks.  Spark *drops* a row older than the previous micro-batch's watermark (counted in
+the query progress as ``numRowsDroppedByWatermark``): choose ``watermark_delay`` as the
+lateness to tolerate.  A row between the two watermarks is still posted, as late data
+(``correction=True``), so a quiet customer can be reported overdue and then corrected
+by a payment made before the due.  Each timeout restores the snapshot and evaluates
+once.  Without ``tick`` (the default) clocks move only with events.
 
 Needs the ``spark`` extra (pyspark >= 3.5 for ``applyInPandasWithState``).
 """
@@ -46,13 +59,14 @@ import json
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
+from zoneinfo import ZoneInfo
 
 from .._extras import require_extra
 
 require_extra("spark", "gridcrm_rules.live.spark_streaming")
 
 import pandas as pd  # type: ignore[import-untyped]
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from ..models import Customer, Event, event_instant
 
@@ -60,7 +74,8 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
 __all__ = [
-    "CHANGE_SCHEMA", "EVENT_SCHEMA", "STATE_SCHEMA", "LiveEngine", "event_row", "stream_changes",
+    "CHANGE_SCHEMA", "EVENT_SCHEMA", "REFUSED", "STATE_SCHEMA", "LiveEngine", "event_row",
+    "stream_changes",
 ]
 
 EVENT_SCHEMA = "customer_id string, event_time timestamp, seq long, event string, customer string"
@@ -74,10 +89,16 @@ STATE_SCHEMA = "snapshot string"
 
 
 class LiveEngine(Protocol):
-    """What the adapter needs of an engine: ``live()`` and ``live(restore=snapshot)``
-    (:class:`gridcrm_rules.Engine` is one)."""
+    """What the adapter needs of an engine: ``live()`` and
+    ``live(restore=snapshot, rederive=...)`` (:class:`gridcrm_rules.Engine` is one)."""
 
-    def live(self, restore: bytes | str | None = None) -> Any: ...
+    def live(
+        self, *, restore: bytes | str | Mapping[str, Any] | None = None, rederive: bool = False
+    ) -> Any: ...
+
+
+REFUSED = "event_refused"
+"""The ``kind`` of an output row for an input row the session refused."""
 
 
 _EVENT: TypeAdapter[Event] = TypeAdapter(Event)
@@ -116,28 +137,93 @@ def _ordered(frames: Iterator[pd.DataFrame]) -> pd.DataFrame:
     return rows.sort_values(keys, kind="stable", ignore_index=True)
 
 
-def _change_rows(customer_id: str, changes: tuple[Any, ...]) -> pd.DataFrame:
-    records = [c.model_dump(mode="json") for c in changes]
+def _error(kind: str, loc: str, msg: str, value: Any) -> dict[str, Any]:
+    """One error record, in the shape of pydantic's (``type``, ``loc``, ``msg``, ``input``)."""
+    return {"type": kind, "loc": [loc], "msg": msg, "input": value}
+
+
+class _Refused(Exception):
+    """A row the session cannot take; ``errors`` are its error records."""
+
+    def __init__(self, errors: list[dict[str, Any]]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+def _post_row(live: Any, customer_id: str, row: Any) -> tuple[Any, ...]:
+    """Post one input row (with its customer record when the row carries one)."""
+    try:
+        event = json.loads(row.event)
+    except (TypeError, ValueError) as exc:
+        raise _Refused([_error("json_invalid", "event", str(exc), row.event)]) from None
+    record = getattr(row, "customer", None)
+    target: Any = customer_id
+    if isinstance(record, str) and record:
+        try:
+            target = json.loads(record)
+        except ValueError as exc:
+            raise _Refused([_error("json_invalid", "customer", str(exc), record)]) from None
+        if not isinstance(target, dict) or target.get("id") != customer_id:
+            raise _Refused([_error("customer_id_mismatch", "customer",
+                                   f"the customer record is not {customer_id!r}'s", record)])
+    try:
+        return tuple(live.post(target, event))
+    except ValidationError as exc:
+        raise _Refused(json.loads(exc.json(include_url=False))) from None
+    except KeyError as exc:  # a post for a customer not followed yet
+        raise _Refused([_error("unknown_customer", "customer", str(exc.args[0]),
+                               customer_id)]) from None
+
+
+def _utc(values: list[datetime]) -> pd.Series:
+    """Aware instants as a UTC column: Spark reads them right whatever the session zone."""
+    return pd.Series(pd.to_datetime([v.astimezone(UTC) for v in values], utc=True),
+                     dtype="datetime64[ns, UTC]")
+
+
+def _output(customer_id: str, changes: list[Any],
+            refusals: list[tuple[datetime, str]]) -> pd.DataFrame:
+    kinds = [c.kind for c in changes] + [REFUSED] * len(refusals)
+    ats = [c.at for c in changes] + [at for at, _ in refusals]
+    records = [json.dumps(c.model_dump(mode="json"), ensure_ascii=False, sort_keys=True)
+               for c in changes] + [record for _, record in refusals]
     return pd.DataFrame({
-        "customer_id": [customer_id] * len(changes),
-        "kind": [c.kind for c in changes],
-        "at": pd.to_datetime([c.at.astimezone(UTC).replace(tzinfo=None) for c in changes]),
-        "record": [json.dumps(r, ensure_ascii=False, sort_keys=True) for r in records],
+        "customer_id": [customer_id] * len(kinds),
+        "kind": kinds,
+        "at": _utc(ats),
+        "record": records,
     }, columns=["customer_id", "kind", "at", "record"])
 
 
-def _group_fn(engine: LiveEngine, tick: timedelta | None) -> Any:
+def _row_instant(row: Any, zone: ZoneInfo, clock: datetime | None) -> datetime:
+    """A row's ``event_time``: Spark hands pandas naive wall times of the session zone.
+    A row without one is placed at the session's clock (at the epoch before any)."""
+    if pd.isna(row.event_time):
+        return clock if clock is not None else datetime(1970, 1, 1, tzinfo=UTC)
+    value: datetime = pd.Timestamp(row.event_time).to_pydatetime()
+    return value.replace(tzinfo=zone) if value.tzinfo is None else value
+
+
+def _group_fn(engine: LiveEngine, tick: timedelta | None, rederive: bool, zone: str) -> Any:
+    session_zone = ZoneInfo(zone)
+
     def run(
         key: tuple[Any, ...], frames: Iterator[pd.DataFrame], state: Any
     ) -> Iterator[pd.DataFrame]:
         customer_id = str(key[0])
-        live = engine.live(restore=state.get[0]) if state.exists else engine.live()
+        live = (engine.live(restore=state.get[0], rederive=rederive) if state.exists
+                else engine.live())
         changes: list[Any] = []
+        refusals: list[tuple[datetime, str]] = []
         for row in _ordered(frames).itertuples(index=False):
-            record = getattr(row, "customer", None)
-            if isinstance(record, str) and record:
-                live.add_customer(json.loads(record))
-            changes += live.post(customer_id, json.loads(row.event))
+            try:
+                changes += _post_row(live, customer_id, row)
+            except _Refused as refused:
+                at = _row_instant(row, session_zone, live.now)
+                refusals.append((at, json.dumps({
+                    "customer_id": customer_id, "kind": REFUSED, "at": at.isoformat(),
+                    "event": row.event, "errors": refused.errors,
+                }, ensure_ascii=False, sort_keys=True, default=str)))
         if tick is not None:
             watermark_ms = state.getCurrentWatermarkMs()
             watermark = datetime.fromtimestamp(watermark_ms / 1000, UTC)
@@ -148,7 +234,7 @@ def _group_fn(engine: LiveEngine, tick: timedelta | None) -> Any:
         if customer_id in live.customers:
             snapshot = live.snapshot([customer_id])
             state.update((snapshot.decode("utf-8"),))
-        yield _change_rows(customer_id, tuple(changes))
+        yield _output(customer_id, changes, refusals)
 
     return run
 
@@ -158,30 +244,41 @@ def stream_changes(
     events: DataFrame,
     *,
     tick: timedelta | None = None,
-    watermark_delay: str = "0 seconds",
+    watermark_delay: str | None = None,
+    rederive: bool = False,
 ) -> DataFrame:
     """The change records of a live session per customer, as a streaming DataFrame.
 
-    ``events`` has the columns described in the module docstring.  ``tick`` turns on the
-    event-time clock advance (see the module docstring for when ``TaskOverdue`` fires);
-    ``watermark_delay`` is how late an event may arrive and still be ordered with its
-    micro-batch (Spark's ``withWatermark`` delay).  The engine travels to the executors by
-    cloudpickle, as in :func:`gridcrm_rules.spark.evaluate_spark`.
+    ``events`` has the columns described in the module docstring.  ``tick`` (positive)
+    turns on the event-time clock advance and then needs ``watermark_delay``, Spark's
+    ``withWatermark`` delay: how late an event may arrive before Spark drops it (see the
+    module docstring).  ``rederive=True`` restores a state snapshot taken under other
+    packs or parameters by replaying its inputs (``engine.live(restore=..., rederive=True)``)
+    instead of stopping the query.  The engine travels to the executors by cloudpickle,
+    as in :func:`gridcrm_rules.spark.evaluate_spark`.
     """
     from pyspark.sql.streaming.state import GroupStateTimeout
 
     missing = {"customer_id", "event_time", "event"} - set(events.columns)
     if missing:
         raise ValueError(f"stream_changes: the events stream lacks the columns {sorted(missing)}")
+    if tick is not None and tick <= timedelta(0):
+        raise ValueError(f"stream_changes: tick must be positive, got {tick}")
+    if tick is not None and watermark_delay is None:
+        raise ValueError("stream_changes: tick needs watermark_delay (e.g. '1 hour'): how late "
+                         "an event may arrive before Spark drops it")
+    if tick is None and watermark_delay is not None:
+        raise ValueError("stream_changes: watermark_delay is used only with tick")
     if "customer" not in events.columns:
         from pyspark.sql import functions as F  # noqa: N812 -- Spark's own idiom
 
         events = events.withColumn("customer", F.lit(None).cast("string"))
     timeout = GroupStateTimeout.NoTimeout if tick is None else GroupStateTimeout.EventTimeTimeout
     if tick is not None:
-        events = events.withWatermark("event_time", watermark_delay)
+        events = events.withWatermark("event_time", str(watermark_delay))
+    zone = str(events.sparkSession.conf.get("spark.sql.session.timeZone"))
     return events.groupBy("customer_id").applyInPandasWithState(
-        _group_fn(engine, tick),
+        _group_fn(engine, tick, rederive, zone),
         outputStructType=CHANGE_SCHEMA,
         stateStructType=STATE_SCHEMA,
         outputMode="append",
