@@ -67,12 +67,42 @@ def test_cli_test_with_strict_pack_fails_the_gap_scenarios(
     assert "due_plus_one_month_equals_cutoff_is_gap.yaml" in out
 
 
-def test_cli_test_on_an_empty_folder_is_a_failure(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize("fmt", ["table", "json"])
+def test_cli_test_on_a_folder_without_scenarios_is_a_user_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str
 ) -> None:
-    """No scenario found is not a success: exit 1 with '0 passed, 0 failed'."""
-    assert main(["test", str(tmp_path)]) == 1
-    assert "0 passed, 0 failed" in capsys.readouterr().out
+    """No scenario file under an existing folder: one 'error:' line saying what was searched."""
+    (tmp_path / "notes.txt").write_text("not a scenario\n", encoding="utf-8")
+    assert main(["test", "--format", fmt, str(tmp_path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
+        f"error: {tmp_path}: no scenario files found (searched *.yaml, *.yml under it)\n"
+    )
+
+
+@pytest.mark.parametrize("fmt", ["table", "json"])
+def test_cli_test_on_a_missing_path_is_a_user_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str
+) -> None:
+    """A path that does not exist: exit 2 and one 'error:' line naming it, nothing run."""
+    missing = tmp_path / "nonexist"
+    code = main(["test", "--format", fmt, str(CREDIT), str(missing)])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert captured.out == ""  # checked before any scenario runs
+    assert captured.err == f"error: {missing}: no such scenario file or folder\n"
+
+
+def test_find_scenarios_refuses_a_missing_path(tmp_path: Path) -> None:
+    """A mistyped folder is an error, not an empty (vacuously passing) run."""
+    from gridcrm_rules.scenarios import find_scenarios, run_scenarios
+
+    with pytest.raises(FileNotFoundError, match="nonexist"):
+        find_scenarios(tmp_path / "nonexist")
+    with pytest.raises(FileNotFoundError):
+        run_scenarios(tmp_path / "nonexist")
+    assert find_scenarios(tmp_path) == []
 
 
 def test_cli_test_unknown_pack_names_the_known_ones(capsys: pytest.CaptureFixture[str]) -> None:
