@@ -171,3 +171,11 @@ def test_cli_packs_lists_builtin_packs(capsys: pytest.CaptureFixture[str]) -> No
     assert "param arrears_reading = 'age'" in out
     assert "decision credit [first, over customer]: 5 rules" in out
     assert "decision credit [first, over customer]: 4 rules" in out
+
+
+def test_cli_packs_counts_one_rule_in_the_singular(capsys: pytest.CaptureFixture[str]) -> None:
+    """A decision with one rule says '1 rule', never '1 rules'."""
+    assert main(["packs"]) == 0
+    out = capsys.readouterr().out
+    assert "decision deputy_contacts [first, over events]: 1 rule\n" in out
+    assert not re.search(r"\b1 rules\b", out)

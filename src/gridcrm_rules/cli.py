@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ._extras import require_extra
+from ._text import counted
 from .console import (
     add_calendar_options,
     add_format_option,
@@ -148,7 +149,8 @@ def cmd_packs(args: argparse.Namespace) -> int:
         extends = f" (extends {pack.lineage[1]})" if len(pack.lineage) > 1 else ""
         print(f"{pack.name} {pack.version}{extends}: {pack.description.strip()[:70]}")
         for dname, d in pack.decisions.items():
-            print(f"  decision {dname} [{d.hit_policy}, over {d.over}]: {len(d.rules)} rules")
+            print(f"  decision {dname} [{d.hit_policy}, over {d.over}]: "
+                  f"{counted(len(d.rules), 'rule')}")
         for pname, p in pack.params.items():
             print(f"  param {pname} = {p.default!r}")
     return 0
