@@ -173,6 +173,52 @@ def test_cli_packs_lists_builtin_packs(capsys: pytest.CaptureFixture[str]) -> No
     assert "decision credit [first, over customer]: 4 rules" in out
 
 
+def test_cli_packs_cuts_long_descriptions_at_a_word_with_an_ellipsis(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A description over 70 characters ends in '…' after a whole word, never mid-word."""
+    assert main(["packs", "--format", "json"]) == 0
+    full = {
+        rec["name"]: " ".join(rec["description"].split())
+        for rec in map(json.loads, capsys.readouterr().out.splitlines())
+    }
+    assert main(["packs"]) == 0
+    heads = [line for line in capsys.readouterr().out.splitlines() if not line.startswith(" ")]
+    cut = 0
+    for line in heads:
+        name = line.split(" ", 1)[0]
+        shown = line.split(": ", 1)[1]
+        if shown == full[name]:
+            continue
+        cut += 1
+        assert shown.endswith("…")
+        assert len(shown) <= 70
+        kept = shown[:-1]
+        assert full[name].startswith(kept)
+        # what was left off starts at a word boundary (after a dropped comma or colon)
+        assert full[name][len(kept):].lstrip(",;:-–—")[:1] == " "
+    assert cut >= 1  # the built-in credit pack's description is longer than 70
+
+
+@pytest.mark.parametrize(
+    ("text", "width", "expected"),
+    [
+        ("short enough", 70, "short enough"),
+        ("one\n  two   three", 70, "one two three"),
+        ("alpha beta gamma", 12, "alpha beta…"),
+        ("alpha beta gamma", 11, "alpha beta…"),
+        ("alpha beta, gamma", 13, "alpha beta…"),
+        ("supercalifragilistic", 8, "superca…"),
+    ],
+)
+def test_shorten(text: str, width: int, expected: str) -> None:
+    """Whitespace collapsed; cut at a word boundary and ended by '…' only when cut."""
+    from gridcrm_rules._text import shorten
+
+    assert shorten(text, width) == expected
+    assert len(shorten(text, width)) <= width
+
+
 def test_cli_packs_counts_one_rule_in_the_singular(capsys: pytest.CaptureFixture[str]) -> None:
     """A decision with one rule says '1 rule', never '1 rules'."""
     assert main(["packs"]) == 0

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ._extras import require_extra
-from ._text import counted
+from ._text import counted, shorten
 from .console import (
     add_calendar_options,
     add_format_option,
@@ -147,7 +147,7 @@ def cmd_packs(args: argparse.Namespace) -> int:
             })
             continue
         extends = f" (extends {pack.lineage[1]})" if len(pack.lineage) > 1 else ""
-        print(f"{pack.name} {pack.version}{extends}: {pack.description.strip()[:70]}")
+        print(f"{pack.name} {pack.version}{extends}: {shorten(pack.description, 70)}")
         for dname, d in pack.decisions.items():
             print(f"  decision {dname} [{d.hit_policy}, over {d.over}]: "
                   f"{counted(len(d.rules), 'rule')}")
