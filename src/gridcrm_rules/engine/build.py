@@ -310,18 +310,21 @@ def _reads(node: ir.Node, schema: Mapping[str, Binding]) -> tuple[str, ...]:
 
 
 def _with_where(record: ErrorRecord, where: str) -> ErrorRecord:
+    """``record`` with its file position; the caret line is the file's, where known.
+
+    An expression's record carries its column inside the expression; in a pack
+    file the message names ``file:line:column``, so the quoted line becomes that
+    file line and the caret moves to that column (not the expression's).
+    """
+    source_line, column = record.source_line, record.column
     if isinstance(where, Position):
+        in_file = where.source_at(record.column)
+        if in_file is not None and source_line is not None:
+            source_line, column = in_file
         where = where.at(record.column)
-    if where in record.msg:
-        return record
+    msg = record.msg if where in record.msg else f"{record.msg} ({where})"
     return ErrorRecord(
-        record.type,
-        record.loc,
-        f"{record.msg} ({where})",
-        record.input,
-        record.source_line,
-        record.column,
-        record.ctx,
+        record.type, record.loc, msg, record.input, source_line, column, record.ctx
     )
 
 
