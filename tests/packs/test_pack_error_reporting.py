@@ -300,3 +300,25 @@ def test_the_caret_stays_under_its_column_after_wide_characters() -> None:
     quoted, caret = record.render().splitlines()[-2:]
     assert quoted == "    \t档案: bad"
     assert caret == "    \t" + " " * 4 + " " + " " + "^"
+
+
+def test_blanks_before_a_condition_do_not_shift_its_columns(tmp_path: Path) -> None:
+    """'when: "  name"': message and caret name the name's own column, past the blanks."""
+    path = write(
+        tmp_path,
+        """
+        name: my_credit
+        extends: credit
+        decisions:
+          credit:
+            rules:
+              - id: CR-A
+                when: "  arrears_ovr_1m"
+        """,
+    )
+    (error,) = errors_of(path)
+    reported, under = _caret_column(error, path)
+    assert under == reported
+    assert path.read_text(encoding="utf-8").splitlines()[6][reported - 1 :].startswith(
+        "arrears_ovr_1m"
+    )

@@ -245,7 +245,9 @@ class _Builder:
         src, written_at = pack.rule_origins.get((dname, rule.id), (pack.origins[dname], index))
         base: tuple[str | int, ...] = (pack.name, dname, rule.id)
         path: tuple[str | int, ...] = ("decisions", dname, "rules", written_at)
-        node = self.condition(rule.when, schema, (*base, "when"), src.where((*path, "when")))
+        node = self.condition(
+            rule.when, schema, (*base, "when"), src.where((*path, "when"), _lead(rule.when))
+        )
         outputs: list[tuple[str, Compiled]] = []
         output_nodes: list[tuple[str, ir.Node | None]] = []
         output_reads: list[str] = []
@@ -307,6 +309,11 @@ class _Builder:
 def _reads(node: ir.Node, schema: Mapping[str, Binding]) -> tuple[str, ...]:
     """Canonical keys of every name in ``node``, in first-seen order."""
     return tuple(dict.fromkeys(schema[n.name].key for n in ir.walk(node) if isinstance(n, ir.Name)))
+
+
+def _lead(text: str) -> int:
+    """Blanks before a condition: its columns count from the stripped text."""
+    return len(text) - len(text.lstrip())
 
 
 def _with_where(record: ErrorRecord, where: str) -> ErrorRecord:
@@ -451,7 +458,7 @@ def build_program(
                 text,
                 schema,
                 (pack.name, dname, "assumptions", i),
-                pack.origins[dname].where(("decisions", dname, "assumptions", i)),
+                pack.origins[dname].where(("decisions", dname, "assumptions", i), _lead(text)),
             )
             if node is not None:
                 assumptions.append(node)
@@ -461,7 +468,9 @@ def build_program(
                 region.when,
                 schema,
                 (pack.name, dname, "declared_regions", i, "when"),
-                pack.origins[dname].where(("decisions", dname, "declared_regions", i, "when")),
+                pack.origins[dname].where(
+                    ("decisions", dname, "declared_regions", i, "when"), _lead(region.when)
+                ),
             )
             if node is not None:
                 regions.append((node, region.reason))
