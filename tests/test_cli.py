@@ -67,12 +67,42 @@ def test_cli_test_with_strict_pack_fails_the_gap_scenarios(
     assert "due_plus_one_month_equals_cutoff_is_gap.yaml" in out
 
 
-def test_cli_test_on_an_empty_folder_is_a_failure(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize("fmt", ["table", "json"])
+def test_cli_test_on_a_folder_without_scenarios_is_a_user_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str
 ) -> None:
-    """No scenario found is not a success: exit 1 with '0 passed, 0 failed'."""
-    assert main(["test", str(tmp_path)]) == 1
-    assert "0 passed, 0 failed" in capsys.readouterr().out
+    """No scenario file under an existing folder: one 'error:' line saying what was searched."""
+    (tmp_path / "notes.txt").write_text("not a scenario\n", encoding="utf-8")
+    assert main(["test", "--format", fmt, str(tmp_path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
+        f"error: {tmp_path}: no scenario files found (searched *.yaml, *.yml under it)\n"
+    )
+
+
+@pytest.mark.parametrize("fmt", ["table", "json"])
+def test_cli_test_on_a_missing_path_is_a_user_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str
+) -> None:
+    """A path that does not exist: exit 2 and one 'error:' line naming it, nothing run."""
+    missing = tmp_path / "nonexist"
+    code = main(["test", "--format", fmt, str(CREDIT), str(missing)])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert captured.out == ""  # checked before any scenario runs
+    assert captured.err == f"error: {missing}: no such scenario file or folder\n"
+
+
+def test_find_scenarios_refuses_a_missing_path(tmp_path: Path) -> None:
+    """A mistyped folder is an error, not an empty (vacuously passing) run."""
+    from gridcrm_rules.scenarios import find_scenarios, run_scenarios
+
+    with pytest.raises(FileNotFoundError, match="nonexist"):
+        find_scenarios(tmp_path / "nonexist")
+    with pytest.raises(FileNotFoundError):
+        run_scenarios(tmp_path / "nonexist")
+    assert find_scenarios(tmp_path) == []
 
 
 def test_cli_test_unknown_pack_names_the_known_ones(capsys: pytest.CaptureFixture[str]) -> None:
@@ -141,3 +171,57 @@ def test_cli_packs_lists_builtin_packs(capsys: pytest.CaptureFixture[str]) -> No
     assert "param arrears_reading = 'age'" in out
     assert "decision credit [first, over customer]: 5 rules" in out
     assert "decision credit [first, over customer]: 4 rules" in out
+
+
+def test_cli_packs_cuts_long_descriptions_at_a_word_with_an_ellipsis(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A description over 70 characters ends in '…' after a whole word, never mid-word."""
+    assert main(["packs", "--format", "json"]) == 0
+    full = {
+        rec["name"]: " ".join(rec["description"].split())
+        for rec in map(json.loads, capsys.readouterr().out.splitlines())
+    }
+    assert main(["packs"]) == 0
+    heads = [line for line in capsys.readouterr().out.splitlines() if not line.startswith(" ")]
+    cut = 0
+    for line in heads:
+        name = line.split(" ", 1)[0]
+        shown = line.split(": ", 1)[1]
+        if shown == full[name]:
+            continue
+        cut += 1
+        assert shown.endswith("…")
+        assert len(shown) <= 70
+        kept = shown[:-1]
+        assert full[name].startswith(kept)
+        # what was left off starts at a word boundary (after a dropped comma or colon)
+        assert full[name][len(kept):].lstrip(",;:-–—")[:1] == " "
+    assert cut >= 1  # the built-in credit pack's description is longer than 70
+
+
+@pytest.mark.parametrize(
+    ("text", "width", "expected"),
+    [
+        ("short enough", 70, "short enough"),
+        ("one\n  two   three", 70, "one two three"),
+        ("alpha beta gamma", 12, "alpha beta…"),
+        ("alpha beta gamma", 11, "alpha beta…"),
+        ("alpha beta, gamma", 13, "alpha beta…"),
+        ("supercalifragilistic", 8, "superca…"),
+    ],
+)
+def test_shorten(text: str, width: int, expected: str) -> None:
+    """Whitespace collapsed; cut at a word boundary and ended by '…' only when cut."""
+    from gridcrm_rules._text import shorten
+
+    assert shorten(text, width) == expected
+    assert len(shorten(text, width)) <= width
+
+
+def test_cli_packs_counts_one_rule_in_the_singular(capsys: pytest.CaptureFixture[str]) -> None:
+    """A decision with one rule says '1 rule', never '1 rules'."""
+    assert main(["packs"]) == 0
+    out = capsys.readouterr().out
+    assert "decision deputy_contacts [first, over events]: 1 rule\n" in out
+    assert not re.search(r"\b1 rules\b", out)

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ._extras import require_extra
+from ._text import counted, shorten
 from .console import (
     add_calendar_options,
     add_format_option,
@@ -89,7 +90,7 @@ def _yn(value: object) -> str:
 
 def cmd_test(args: argparse.Namespace) -> int:
     """Run scenario files and print 'N passed, N failed'."""
-    from .scenarios import ScenarioRunner
+    from .scenarios import ScenarioRunner, find_scenarios
 
     selection = PackSelection.from_args(args)
     runner = ScenarioRunner(
@@ -99,23 +100,29 @@ def cmd_test(args: argparse.Namespace) -> int:
     )
     selection.check_files()
     runner.engine_for_packs(selection.pack_list, {})  # a bad --pack is one error, exit 2
+    files = []
+    for path in args.paths:  # every path checked before any scenario runs
+        found = find_scenarios(path)  # a missing path: FileNotFoundError, exit 2
+        if not found:
+            raise ValueError(f"{path}: no scenario files found (searched *.yaml, *.yml under it)")
+        files += found
     results = []
-    for path in args.paths:
-        results += runner.run_path(path)
+    for file in files:
+        results += runner.run_path(file)
     failed = [r for r in results if not r.passed]
     if args.format == "json":
         for r in results:
             emit("scenario", {"name": r.name, "path": str(r.path) if r.path else None,
                               "passed": r.passed, "diffs": r.diffs})
         emit("summary", {"passed": len(results) - len(failed), "failed": len(failed)})
-        return 1 if failed or not results else 0
+        return 1 if failed else 0
     for r in failed:
         print(r.report(), end="\n\n")
     if args.verbose:
         for r in results:
             print(f"{'ok  ' if r.passed else 'FAIL'} {r.name}")
     print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
-    return 1 if failed or not results else 0
+    return 1 if failed else 0
 
 
 def cmd_packs(args: argparse.Namespace) -> int:
@@ -140,9 +147,10 @@ def cmd_packs(args: argparse.Namespace) -> int:
             })
             continue
         extends = f" (extends {pack.lineage[1]})" if len(pack.lineage) > 1 else ""
-        print(f"{pack.name} {pack.version}{extends}: {pack.description.strip()[:70]}")
+        print(f"{pack.name} {pack.version}{extends}: {shorten(pack.description, 70)}")
         for dname, d in pack.decisions.items():
-            print(f"  decision {dname} [{d.hit_policy}, over {d.over}]: {len(d.rules)} rules")
+            print(f"  decision {dname} [{d.hit_policy}, over {d.over}]: "
+                  f"{counted(len(d.rules), 'rule')}")
         for pname, p in pack.params.items():
             print(f"  param {pname} = {p.default!r}")
     return 0

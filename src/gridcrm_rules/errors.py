@@ -13,6 +13,7 @@ Two are internal signals between phases and never reach a caller:
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -58,12 +59,21 @@ class ErrorRecord:
         if self.source_line is not None:
             text += f"\n    {self.source_line}"
             if self.column is not None:
-                text += "\n    " + " " * self.column + "^"
+                beyond = " " * max(self.column - len(self.source_line), 0)  # at the line's end
+                text += "\n    " + _pad(self.source_line[: self.column]) + beyond + "^"
         return text
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-friendly form, e.g. for an error table in batch output."""
         return {"type": self.type, "loc": list(self.loc), "msg": self.msg, "input": self.input}
+
+
+def _pad(before: str) -> str:
+    """Blanks as wide as ``before`` on a terminal: tabs kept, CJK characters two cells."""
+    return "".join(
+        "\t" if ch == "\t" else "  " if unicodedata.east_asian_width(ch) in "WF" else " "
+        for ch in before
+    )
 
 
 class GridcrmError(Exception):

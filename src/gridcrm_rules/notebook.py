@@ -12,6 +12,7 @@ from __future__ import annotations
 from html import escape
 from typing import TYPE_CHECKING, Final
 
+from ._text import counted
 from .models._html import badge, card, fmt, kv_table, section, table
 
 if TYPE_CHECKING:
@@ -84,7 +85,7 @@ def verification_html(report: VerificationReport) -> str:
     else:
         verdict = (badge("ok") if report.ok else badge("gap" if report.gaps else "overlap",
                                                         "gap"))
-        verdict += f" {report.points} combinations checked"
+        verdict += f" {counted(report.points, 'combination')} checked"
     parts = [f"<div>{verdict}</div>"]
     if report.gaps:
         parts.append(section("Gaps (no rule fires)", table(

@@ -21,6 +21,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Final
 
+from ._text import counted
 from .engine import CompiledDecision, Engine
 from .expr import ir
 from .expr.types import Kind
@@ -109,9 +110,10 @@ class VerificationReport:
         head = f"decision {self.label} [{self.hit_policy}]: "
         if not self.complete:
             return head + f"not verified: {self.reason}"
-        lines = [head + f"{self.points} combinations checked"]
+        lines = [head + f"{counted(self.points, 'combination')} checked"]
         lines += [f"  gap (no rule fires): {g}" for g in self.gaps] or ["  no gaps"]
-        lines += [f"  declared: {d.reason} ({d.points} combinations)" for d in self.declared]
+        lines += [f"  declared: {d.reason} ({counted(d.points, 'combination')})"
+                  for d in self.declared]
         if self.hit_policy == "unique":
             lines += [f"  overlap: {o}" for o in self.overlaps] or ["  no overlaps"]
         for rule, by in self.shadowed:

@@ -1,5 +1,5 @@
 """Explanations name the regulation by its title, quote the clause, round numbers for
-display and write durations one way (ISO 8601, as the JSON does)."""
+display; the JSON writes durations as ISO 8601, the text an overdue task readably."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import gridcrm_rules as gr
+from gridcrm_rules.models.display import readable_duration
 from gridcrm_rules.models.explain import format_duration, format_number
 from gridcrm_rules.models.regulations import REGULATION_TITLES, regulation_title
 from gridcrm_rules.sample import load_sample
@@ -114,9 +115,8 @@ def test_format_number_examples() -> None:
     assert format_number(12.3456) == "12.35"
 
 
-def test_one_duration_format_in_text_and_json() -> None:
-    """The text explanation writes overdue_by exactly as the JSON does (ISO 8601)."""
-    assert format_duration(timedelta(days=325, hours=9, seconds=1)) == "P325DT9H1S"
+def test_the_explanation_shows_overdue_durations_readably() -> None:
+    """'overdue by 325 d 9 h' in the text; the JSON keeps the exact ISO 8601 value."""
     sample = load_sample()
     engine = gr.Engine.default()
     for customer in sample.customers:
@@ -124,12 +124,36 @@ def test_one_duration_format_in_text_and_json() -> None:
         late = [t for t in d.tasks if t.overdue_by]
         if late:
             data = json.loads(d.model_dump_json())
-            shown = {t["overdue_by"] for t in data["tasks"] if t["overdue_by"]}
+            exact = {t["overdue_by"] for t in data["tasks"] if t["overdue_by"]}
+            assert all(s.startswith("P") for s in exact)  # the JSON: ISO 8601, unchanged
             text = d.explain()
-            assert all(f"overdue by {s}" in text for s in shown)
+            for task in late:
+                assert task.overdue_by is not None
+                assert f"overdue by {readable_duration(task.overdue_by)}" in text
+            assert not re.search(r"overdue by P", text)
             assert "days," not in text  # no str(timedelta) form
             return
     pytest.fail("the sample has no overdue task")
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (timedelta(days=325, hours=9, seconds=1), "325 d 9 h"),
+        (timedelta(days=1), "1 d"),
+        (timedelta(days=2, minutes=59), "2 d"),  # minutes only under a day
+        (timedelta(hours=23, minutes=59, seconds=59), "23 h 59 min"),
+        (timedelta(hours=4), "4 h"),
+        (timedelta(minutes=45, seconds=30), "45 min"),
+        (timedelta(seconds=1), "1 s"),
+        (timedelta(milliseconds=5), "< 1 s"),
+        (timedelta(0), "0 s"),
+    ],
+)
+def test_readable_duration(value: timedelta, shown: str) -> None:
+    """Days and hours; hours and minutes under a day; seconds under a minute."""
+    assert readable_duration(value) == shown
+    assert format_duration(timedelta(days=325, hours=9, seconds=1)) == "P325DT9H1S"  # JSON's
 
 
 @given(st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=4000)))

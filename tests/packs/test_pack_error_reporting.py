@@ -103,7 +103,10 @@ def test_a_bad_parameter_value_does_not_hide_a_misspelt_fact(tmp_path: Path) -> 
     # the column is the name's own column in the file: 'when: ' starts the value at 15
     assert f"({path}:10:15)" in first.msg
     assert f"({path}:10:34)" in second.msg
-    assert first.render().splitlines()[-1] == "    ^"
+    assert first.render().splitlines()[-2:] == [
+        "            when: arrears_ovr_1m and credit_grade == 3",
+        "                  ^",  # under column 15, as the message says
+    ]
 
 
 def test_column_of_a_name_inside_a_quoted_formula(tmp_path: Path) -> None:
@@ -200,3 +203,122 @@ def test_a_scenario_yaml_syntax_error_names_the_file_and_line(tmp_path: Path) ->
     (error,) = info.value.errors
     assert error.msg.startswith(f"YAML syntax error at {path}:3:1: ")
     assert "<unicode string>" not in str(info.value)
+
+
+def _caret_column(error: gr.ErrorRecord, path: Path) -> tuple[int, int]:
+    """The 1-based column the message names and the 1-based column the caret is under.
+
+    Also checks the quoted line is the file's line the message names.
+    """
+    line, column = (int(n) for n in error.msg.split(f"{path}:", 1)[1].split(")")[0]
+                    .split(":")[:2])
+    quoted, caret = error.render().splitlines()[-2:]
+    assert quoted == "    " + path.read_text(encoding="utf-8").splitlines()[line - 1]
+    assert caret.strip() == "^"
+    return column, caret.index("^") - 4 + 1
+
+
+@pytest.mark.parametrize(
+    ("when", "kind"),
+    [
+        ("arrears_amount > 0 and arrears_ovr_1m", "unknown_name"),  # a name, deep in the line
+        ("arrears_amount > > 0", "syntax"),  # Python's parser reports the column
+        ("arrears_amount > 0 and credit_grade == 'A'", "unknown_name"),
+    ],
+)
+def test_the_caret_of_an_expression_error_is_under_the_reported_column(
+    tmp_path: Path, when: str, kind: str
+) -> None:
+    """'file:7:15' puts the caret under column 15 of line 7 of the file, not of the condition."""
+    path = write(
+        tmp_path,
+        f"""
+        name: my_credit
+        extends: credit
+        decisions:
+          credit:
+            rules:
+              - id: CR-A
+                when: "{when}"
+        """,
+    )
+    (error,) = by_type(errors_of(path), kind)
+    reported, under = _caret_column(error, path)
+    assert reported > 20  # past the key: the condition's own column would be far less
+    assert under == reported
+
+
+def test_the_caret_of_a_formula_error_is_under_the_reported_column(tmp_path: Path) -> None:
+    """In an output formula ("= ...") too, caret and message name the same column."""
+    path = write(
+        tmp_path,
+        """
+        name: my_credit
+        extends: credit
+        decisions:
+          credit:
+            rules:
+              - id: CR-GAP
+                outputs: {grade: "=  'A' if arrears_amont <= 100 else 'B'"}
+        """,
+    )
+    (error,) = errors_of(path)
+    reported, under = _caret_column(error, path)
+    assert under == reported
+    assert path.read_text(encoding="utf-8").splitlines()[6][under - 1 :].startswith("arrears_amont")
+
+
+def test_the_caret_of_a_yaml_syntax_error_is_under_the_reported_column(tmp_path: Path) -> None:
+    """A YAML syntax error's caret sits under the column of 'file:line:column'."""
+    path = write(
+        tmp_path,
+        """
+        name: broken
+        extends: credit
+        description: a pack
+        decisions:
+          credit:
+            hit_policy: first
+            rules: [{id: x, when: "True"}, }]
+        """,
+    )
+    with pytest.raises(PackError) as info:
+        gr.read_pack(path)
+    (error,) = info.value.errors
+    assert error.type == "file_syntax"
+    line_column = error.msg.split(f"{path}:", 1)[1].split(":")[:2]
+    line, column = int(line_column[0]), int(line_column[1])
+    quoted, caret = error.render().splitlines()[-2:]
+    assert quoted == "    " + path.read_text(encoding="utf-8").splitlines()[line - 1]
+    assert column > 1
+    assert caret.index("^") - 4 + 1 == column
+
+
+def test_the_caret_stays_under_its_column_after_wide_characters() -> None:
+    """CJK characters take two cells on a terminal, a tab stays a tab: the caret keeps up."""
+    record = gr.ErrorRecord("x", (), "m", source_line="\t档案: bad", column=5)
+    quoted, caret = record.render().splitlines()[-2:]
+    assert quoted == "    \t档案: bad"
+    assert caret == "    \t" + " " * 4 + " " + " " + "^"
+
+
+def test_blanks_before_a_condition_do_not_shift_its_columns(tmp_path: Path) -> None:
+    """'when: "  name"': message and caret name the name's own column, past the blanks."""
+    path = write(
+        tmp_path,
+        """
+        name: my_credit
+        extends: credit
+        decisions:
+          credit:
+            rules:
+              - id: CR-A
+                when: "  arrears_ovr_1m"
+        """,
+    )
+    (error,) = errors_of(path)
+    reported, under = _caret_column(error, path)
+    assert under == reported
+    assert path.read_text(encoding="utf-8").splitlines()[6][reported - 1 :].startswith(
+        "arrears_ovr_1m"
+    )

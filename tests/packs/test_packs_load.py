@@ -317,7 +317,10 @@ def test_bad_when_reports_file_line_and_caret(tmp_path: Path) -> None:
     assert error.loc == ("tiers", "tier", "RES", "when", 0)
     assert f"({path}:11:" in error.msg
     assert "did you mean 'customer.category'" in error.msg
-    assert error.render().splitlines()[-2:] == ['    customer.categry == "residential"', "    ^"]
+    assert error.render().splitlines()[-2:] == [
+        '            when: customer.categry == "residential"',
+        "                  ^",
+    ]
 
 
 def test_disallowed_syntax_in_pack_reports_line(tmp_path: Path) -> None:

@@ -67,7 +67,7 @@ def test_an_undeclared_gap_fails_and_a_declared_one_passes() -> None:
     assert declared.ok
     assert declared.gaps == ()
     assert [(d.reason, d.points) for d in declared.declared] == [("low voltage: no tier", 1)]
-    assert "declared: low voltage: no tier (1 combinations)" in declared.render()
+    assert "declared: low voltage: no tier (1 combination)" in declared.render()
 
 
 def test_a_declared_region_covers_only_itself() -> None:
@@ -158,3 +158,11 @@ def test_an_event_decision_is_verified_for_its_event_type() -> None:
     assert report.complete
     assert report.gaps
     assert all("event.channel" in str(g) for g in report.gaps)
+
+
+def test_a_single_combination_is_counted_in_the_singular() -> None:
+    """A table over no inputs has one combination: '1 combination checked', not '1 ...s'."""
+    report = _report(_tiers(rules=[{"id": "ALL", "when": "True", "outputs": {"tier": "hv"}}]))
+    assert report.points == 1
+    assert report.render().splitlines()[0] == "decision tier [first]: 1 combination checked"
+    assert "1 combination checked" in report._repr_html_()

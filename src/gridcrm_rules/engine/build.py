@@ -245,7 +245,9 @@ class _Builder:
         src, written_at = pack.rule_origins.get((dname, rule.id), (pack.origins[dname], index))
         base: tuple[str | int, ...] = (pack.name, dname, rule.id)
         path: tuple[str | int, ...] = ("decisions", dname, "rules", written_at)
-        node = self.condition(rule.when, schema, (*base, "when"), src.where((*path, "when")))
+        node = self.condition(
+            rule.when, schema, (*base, "when"), src.where((*path, "when"), _lead(rule.when))
+        )
         outputs: list[tuple[str, Compiled]] = []
         output_nodes: list[tuple[str, ir.Node | None]] = []
         output_reads: list[str] = []
@@ -309,19 +311,27 @@ def _reads(node: ir.Node, schema: Mapping[str, Binding]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(schema[n.name].key for n in ir.walk(node) if isinstance(n, ir.Name)))
 
 
+def _lead(text: str) -> int:
+    """Blanks before a condition: its columns count from the stripped text."""
+    return len(text) - len(text.lstrip())
+
+
 def _with_where(record: ErrorRecord, where: str) -> ErrorRecord:
+    """``record`` with its file position; the caret line is the file's, where known.
+
+    An expression's record carries its column inside the expression; in a pack
+    file the message names ``file:line:column``, so the quoted line becomes that
+    file line and the caret moves to that column (not the expression's).
+    """
+    source_line, column = record.source_line, record.column
     if isinstance(where, Position):
+        in_file = where.source_at(record.column)
+        if in_file is not None and source_line is not None:
+            source_line, column = in_file
         where = where.at(record.column)
-    if where in record.msg:
-        return record
+    msg = record.msg if where in record.msg else f"{record.msg} ({where})"
     return ErrorRecord(
-        record.type,
-        record.loc,
-        f"{record.msg} ({where})",
-        record.input,
-        record.source_line,
-        record.column,
-        record.ctx,
+        record.type, record.loc, msg, record.input, source_line, column, record.ctx
     )
 
 
@@ -448,7 +458,7 @@ def build_program(
                 text,
                 schema,
                 (pack.name, dname, "assumptions", i),
-                pack.origins[dname].where(("decisions", dname, "assumptions", i)),
+                pack.origins[dname].where(("decisions", dname, "assumptions", i), _lead(text)),
             )
             if node is not None:
                 assumptions.append(node)
@@ -458,7 +468,9 @@ def build_program(
                 region.when,
                 schema,
                 (pack.name, dname, "declared_regions", i, "when"),
-                pack.origins[dname].where(("decisions", dname, "declared_regions", i, "when")),
+                pack.origins[dname].where(
+                    ("decisions", dname, "declared_regions", i, "when"), _lead(region.when)
+                ),
             )
             if node is not None:
                 regions.append((node, region.reason))

@@ -9,7 +9,7 @@ from html import escape
 from typing import TYPE_CHECKING, Any, Final
 
 from ._html import badge, card, fmt, kv_table, section, table
-from .display import DISPLAY_STEP, format_duration, format_number
+from .display import DISPLAY_STEP, format_duration, format_number, readable_duration
 
 if TYPE_CHECKING:
     from .decision import Decision, PartError, RuleHit, Task
@@ -81,7 +81,8 @@ def explain_text(d: Decision) -> str:
     if d.tasks:
         lines.append("Tasks:")
         for t in d.tasks:
-            late = f", overdue by {_fmt(t.overdue_by)}" if t.overdue_by else ""
+            # readable, not ISO 8601 (the exact value is in the Decision and its JSON)
+            late = f", overdue by {readable_duration(t.overdue_by)}" if t.overdue_by else ""
             left = f", {_fmt(t.remaining_amount)} remaining" if t.remaining_amount else ""
             lines.append(
                 f"  {t.kind} [{t.clause}] due {t.due.isoformat() if t.due else None} "

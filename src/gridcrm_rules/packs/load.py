@@ -43,6 +43,8 @@ class Position(str):
     """'file.yaml:12:5' -- where a key is; :meth:`at` is a character inside its value."""
 
     value_start: tuple[str, int, int] | None = None
+    value_line: str | None = None
+    """The file's text line holding the value (for the caret of :meth:`source_at`)."""
 
     def at(self, offset: int | None) -> str:
         """'file.yaml:12:19': the column of character ``offset`` of a one-line value."""
@@ -50,6 +52,18 @@ class Position(str):
             return str(self)
         origin, line, column = self.value_start
         return f"{origin}:{line}:{column + offset}"
+
+    def source_at(self, offset: int | None) -> tuple[str, int] | None:
+        """The file line and 0-based column of character ``offset`` of the value.
+
+        The column is the one :meth:`at` names (less one), so a caret drawn under
+        the line points where the message says; None when the value is not on one
+        known line.
+        """
+        if offset is None or self.value_start is None or self.value_line is None:
+            return None
+        column = self.value_start[2] + offset - 1
+        return (self.value_line, column) if 0 <= column < len(self.value_line) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +115,8 @@ class PackSource:
         if mark.inline and self._document_path(path) in self.marks:
             column = mark.value_column + mark.quote + shift
             position.value_start = (self.origin, mark.value_line, column)
+            if 0 < mark.value_line <= len(self.text):
+                position.value_line = self.text[mark.value_line - 1]
         return position
 
     def source_line(self, path: Loc) -> tuple[str | None, int | None]:

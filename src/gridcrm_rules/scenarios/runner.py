@@ -6,6 +6,7 @@ run; nothing is cached across runs or shared between callers.
 
 from __future__ import annotations
 
+import errno
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -44,10 +45,17 @@ class ScenarioResult:
 
 
 def find_scenarios(path: str | Path) -> list[Path]:
-    """Every ``*.yaml``/``*.yml`` scenario file under ``path`` (or ``path`` itself), sorted."""
+    """Every ``*.yaml``/``*.yml`` scenario file under ``path`` (or ``path`` itself), sorted.
+
+    A ``path`` that does not exist raises :class:`FileNotFoundError` (a mistyped
+    folder would otherwise be an empty, vacuously passing run); an existing folder
+    without scenario files gives ``[]``.
+    """
     root = Path(path)
     if root.is_file():
         return [root]
+    if not root.exists():
+        raise FileNotFoundError(errno.ENOENT, "no such scenario file or folder", str(path))
     return sorted(p for p in root.rglob("*") if p.suffix in (".yaml", ".yml"))
 
 
