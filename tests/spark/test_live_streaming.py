@@ -7,6 +7,7 @@ local[2] session.  Skipped when pyspark or Java is missing; CI installs both.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 from datetime import UTC, datetime, timedelta
@@ -92,7 +93,14 @@ class _CountingEngine:
 
 
 def _write(directory: Path, name: str, rows: list[dict[str, Any]]) -> None:
-    (directory / name).write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    """Write one source file; it is read after every file written before it.  (Spark's
+    file source takes files oldest modification time first: files written in the same
+    instant would come in any order, so each gets its own time, a minute apart.)"""
+    earlier = sum(1 for _ in directory.iterdir())
+    path = directory / name
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    stamp = 1_700_000_000 + 60 * earlier
+    os.utime(path, (stamp, stamp))
 
 
 def _run(spark: Any, engine: Any, source: Path, checkpoint: Path, name: str,

@@ -142,37 +142,32 @@ def _error(kind: str, loc: str, msg: str, value: Any) -> dict[str, Any]:
     return {"type": kind, "loc": [loc], "msg": msg, "input": value}
 
 
-class _Refused(Exception):
-    """A row the session cannot take; ``errors`` are its error records."""
-
-    def __init__(self, errors: list[dict[str, Any]]) -> None:
-        super().__init__(errors)
-        self.errors = errors
+_Posted = tuple[tuple[Any, ...], list[dict[str, Any]]]
+"""What posting a row gave: its change records, or (none and) the errors refusing it."""
 
 
-def _post_row(live: Any, customer_id: str, row: Any) -> tuple[Any, ...]:
+def _post_row(live: Any, customer_id: str, row: Any) -> _Posted:
     """Post one input row (with its customer record when the row carries one)."""
     try:
         event = json.loads(row.event)
     except (TypeError, ValueError) as exc:
-        raise _Refused([_error("json_invalid", "event", str(exc), row.event)]) from None
+        return (), [_error("json_invalid", "event", str(exc), row.event)]
     record = getattr(row, "customer", None)
     target: Any = customer_id
     if isinstance(record, str) and record:
         try:
             target = json.loads(record)
         except ValueError as exc:
-            raise _Refused([_error("json_invalid", "customer", str(exc), record)]) from None
+            return (), [_error("json_invalid", "customer", str(exc), record)]
         if not isinstance(target, dict) or target.get("id") != customer_id:
-            raise _Refused([_error("customer_id_mismatch", "customer",
-                                   f"the customer record is not {customer_id!r}'s", record)])
+            return (), [_error("customer_id_mismatch", "customer",
+                               f"the customer record is not {customer_id!r}'s", record)]
     try:
-        return tuple(live.post(target, event))
+        return tuple(live.post(target, event)), []
     except ValidationError as exc:
-        raise _Refused(json.loads(exc.json(include_url=False))) from None
+        return (), json.loads(exc.json(include_url=False))
     except KeyError as exc:  # a post for a customer not followed yet
-        raise _Refused([_error("unknown_customer", "customer", str(exc.args[0]),
-                               customer_id)]) from None
+        return (), [_error("unknown_customer", "customer", str(exc.args[0]), customer_id)]
 
 
 def _utc(values: list[datetime]) -> pd.Series:
@@ -216,13 +211,13 @@ def _group_fn(engine: LiveEngine, tick: timedelta | None, rederive: bool, zone: 
         changes: list[Any] = []
         refusals: list[tuple[datetime, str]] = []
         for row in _ordered(frames).itertuples(index=False):
-            try:
-                changes += _post_row(live, customer_id, row)
-            except _Refused as refused:
+            posted, errors = _post_row(live, customer_id, row)
+            changes += posted
+            if errors:
                 at = _row_instant(row, session_zone, live.now)
                 refusals.append((at, json.dumps({
                     "customer_id": customer_id, "kind": REFUSED, "at": at.isoformat(),
-                    "event": row.event, "errors": refused.errors,
+                    "event": row.event, "errors": errors,
                 }, ensure_ascii=False, sort_keys=True, default=str)))
         if tick is not None:
             watermark_ms = state.getCurrentWatermarkMs()
