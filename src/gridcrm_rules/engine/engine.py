@@ -40,7 +40,9 @@ from ..models import (
     Task,
     Trace,
     event_instant,
+    history_key,
     parse_events,
+    utc_wall,
 )
 from ..packs import PackRegistry, PackSpec, ResolvedPack
 from ..windows import cutoff_of
@@ -299,10 +301,11 @@ class Engine:
         cust = customer if isinstance(customer, Customer) else Customer.model_validate(customer)
         history = parse_events(events)
         instant = to_aware(as_of)
-        # Known at as_of, in (instant, type, id) order.  Ids are unique (parse_events), so
-        # the sort never compares events, and the tuples compare in C (no key function).
-        dated = [(event_instant(e), e.type, e.id, e) for e in history]
-        known = [entry[3] for entry in sorted(entry for entry in dated if entry[0] <= instant)]
+        # Known at as_of, in history order (models.history_key: it never ties, so the sort
+        # never compares events; its naive-UTC instants compare in C).
+        until = utc_wall(instant)
+        dated = [(history_key(e), e) for e in history]
+        known = [entry[1] for entry in sorted(entry for entry in dated if entry[0][0] <= until)]
         cutoff = cutoff_of(instant)
         evaluation = EvalContext(self._calendar)
         env, credit_facts, fact_errors, missing = self._env(cust, tuple(known), instant,

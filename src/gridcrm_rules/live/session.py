@@ -19,7 +19,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from .._time import to_aware
 from ..errors import SnapshotMismatch
-from ..models import Customer, Decision, Event, event_instant, parse_events
+from ..models import Customer, Decision, Event, HistoryKey, event_instant, history_key, parse_events
 from ..models.events import EVENT_MODELS
 from .changes import Change, diff_decisions, task_key
 from .clock import month_starts_between
@@ -39,25 +39,20 @@ CustomerInput = Customer | Mapping[str, Any]
 EventInput = BaseModel | Mapping[str, Any]
 
 
-def _order(event: Event) -> tuple[datetime, str, str]:
-    """The engine's order of a history: instant, type, id."""
-    return (event_instant(event), event.type, event.id)
-
-
 @dataclass
 class _Customer:
     """One customer's inputs, the decision last reported and the overdue tasks reported."""
 
     record: Customer
     events: list[Event] = field(default_factory=list)
-    keys: list[tuple[datetime, str, str]] = field(default_factory=list)
+    keys: list[HistoryKey] = field(default_factory=list)
     ids: set[str] = field(default_factory=set)
     bills: set[str] = field(default_factory=set)
     decision: Decision | None = None
     overdue_reported: set[str] = field(default_factory=set)
 
     def insert(self, event: Event) -> None:
-        key = _order(event)
+        key = history_key(event)
         at = bisect.bisect_right(self.keys, key)
         self.keys.insert(at, key)
         self.events.insert(at, event)

@@ -45,6 +45,7 @@ from .events import (
     EventType,
     GradeNoticeSent,
     GradeOverride,
+    HistoryKey,
     InstallationArchived,
     LetterReplySent,
     LinePatrolCompleted,
@@ -68,7 +69,9 @@ from .events import (
     VisitPlanned,
     VoltageMeasured,
     event_instant,
+    history_key,
     parse_events,
+    utc_wall,
 )
 from .values import DecisionValue
 
@@ -99,6 +102,7 @@ __all__ = [
     "Grade",
     "GradeNoticeSent",
     "GradeOverride",
+    "HistoryKey",
     "ImportantCategory",
     "InstallationArchived",
     "KeyAccountProfile",
@@ -136,6 +140,8 @@ __all__ = [
     "VisitPlanned",
     "VoltageMeasured",
     "event_instant",
+    "history_key",
     "is_missing",
     "parse_events",
+    "utc_wall",
 ]

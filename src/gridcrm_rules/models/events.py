@@ -37,6 +37,7 @@ __all__ = [
     "EventType",
     "GradeNoticeSent",
     "GradeOverride",
+    "HistoryKey",
     "InstallationArchived",
     "LetterReplySent",
     "MeterReading",
@@ -58,7 +59,9 @@ __all__ = [
     "VisitPlanned",
     "VoltageMeasured",
     "event_instant",
+    "history_key",
     "parse_events",
+    "utc_wall",
 ]
 
 Grade = Literal["A", "B", "C", "D"]
@@ -674,6 +677,40 @@ def event_instant(event: Event) -> datetime:
         return event.announced_at if event.announced_at is not None else event.start
     instant: datetime = event.at
     return instant
+
+
+HistoryKey = tuple[datetime, str, str]
+"""(instant as naive UTC, type, id): the engine's order of a history (:func:`history_key`)."""
+
+
+def utc_wall(instant: datetime) -> datetime:
+    """An aware instant as naive UTC wall time: it orders and compares as the instant does.
+
+    Two aware datetimes with different ``tzinfo`` objects (pydantic's fixed offsets, the
+    Shanghai zone) call ``utcoffset`` on both sides at every comparison; naive ones
+    compare in C, so a sort by this key costs one ``utcoffset`` per event.
+    """
+    offset = instant.utcoffset()
+    assert offset is not None, "event instants are aware (models/_types.py)"
+    return instant.replace(tzinfo=None) - offset
+
+
+def history_key(event: Event) -> HistoryKey:
+    """The engine's order of a history: the instant it became known
+    (:func:`event_instant`), then type, then id.  Ids are unique in a history, so the
+    key never ties.  The one definition used by ``evaluate``, the batch's scalar
+    facts and live sessions."""
+    if isinstance(event, BillIssued):
+        return (_month_closed_utc(event.period), event.type, event.id)
+    if isinstance(event, MonthlyConsumption):
+        return (_month_closed_utc(event.month), event.type, event.id)
+    return (utc_wall(event_instant(event)), event.type, event.id)
+
+
+@lru_cache(maxsize=4096)
+def _month_closed_utc(period: str) -> datetime:
+    """:func:`_month_closed` as naive UTC (memoised like it)."""
+    return utc_wall(_month_closed(period))
 
 
 @lru_cache(maxsize=4096)
