@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Literal
 
 from ...errors import UnknownBill
-from ...models import BillIssued, PaymentReceived
+from ...models import BillIssued, PaymentReceived, utc_wall
 
 __all__ = ["Allocation", "Settlement", "UnknownBill", "settle"]
 
@@ -74,7 +74,7 @@ def settle(
     allocations: list[Allocation] = []
     unallocated = _ZERO
     first_open = 0  # bills before it are fully settled (what a bill owes never grows)
-    for p in sorted(payments, key=lambda p: (p.at, p.id)):
+    for p in sorted(payments, key=lambda p: (utc_wall(p.at), p.id)):  # naive: compares in C
         left = p.amount
         if p.bill_id is not None:
             if p.bill_id not in remaining:
