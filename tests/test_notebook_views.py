@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import gridcrm_rules as gr
+from gridcrm_rules.models.display import readable_duration
 from gridcrm_rules.sample import load_sample
 
 SAMPLE = load_sample()
@@ -87,6 +88,10 @@ def test_task_view_marks_an_overdue_task(default_engine: gr.Engine) -> None:
     assert "background:#ffebe9" in html
     assert ">overdue</span>" in html
     assert task.clause in html
+    assert task.overdue_by is not None
+    # as explain() writes it (days and hours), never Python's "325 days, 9:00:01"
+    assert f"by {readable_duration(task.overdue_by)}" in html
+    assert "days," not in html
 
 
 def test_decision_card_formats_money_and_has_a_key_account_section(

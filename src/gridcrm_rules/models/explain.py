@@ -115,7 +115,7 @@ _OVERDUE_ROW: Final = "background:#ffebe9"
 def _task_rows(tasks: Sequence[Task]) -> tuple[list[list[str]], list[str]]:
     rows, styles = [], []
     for t in tasks:
-        late = f" by {t.overdue_by}" if t.overdue_by else ""
+        late = f" by {readable_duration(t.overdue_by)}" if t.overdue_by else ""
         done = f" (done {fmt(t.completed_at)})" if t.completed_at else ""
         if t.remaining_amount:
             done += f", {fmt(t.remaining_amount, 'amount')} remaining"
