@@ -19,6 +19,7 @@ from expr_strategies import const as _const
 from hypothesis import example, given, settings
 
 from gridcrm_rules.expr import compile_expr, ir
+from gridcrm_rules.expr.compile import GeneratedFunction
 from gridcrm_rules.expr.types import NUMBER
 from gridcrm_rules.functions import FUNCTIONS
 
@@ -65,4 +66,18 @@ def test_chained_comparison_evaluates_the_middle_operand_once() -> None:
 def test_generated_code_has_no_builtins() -> None:
     """The generated function's globals hold no builtins: only what the emitter bound."""
     fn = compile_expr(ir.Name("a", P), SCHEMA, FUNCTIONS)
-    assert fn.__globals__["__builtins__"] == {}  # type: ignore[attr-defined]
+    assert isinstance(fn, GeneratedFunction)
+    assert fn.function.__globals__["__builtins__"] == {}
+
+
+def test_a_formula_is_compiled_on_its_first_call_only() -> None:
+    """``compile_expr`` defers Python's compilation (most rule functions are never run:
+    evaluations run the decision kernels) and compiles once."""
+    fn = compile_expr(ir.Name("a", P), SCHEMA, FUNCTIONS)
+    assert isinstance(fn, GeneratedFunction)
+    assert "not compiled yet" in repr(fn)
+    assert fn({"a": True}) is True
+    compiled = fn.function
+    assert "(compiled)" in repr(fn)
+    assert fn({"a": False}) is False
+    assert fn.function is compiled

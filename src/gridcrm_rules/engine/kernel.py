@@ -268,7 +268,10 @@ def fuse(
     """Generate the kernel of one decision (``location`` = pack, decision: for errors)."""
     fuser = _Fuser(location, rules, default, schema, functions)
     args = [ENV, "_active"]
-    matches = make_function("matches", args, fuser.matches(), fuser.emit.namespace)
+    # a ``first`` table runs its ``first`` kernel (engine/step.py): ``matches`` is compiled
+    # only if a tool calls it
+    matches = make_function("matches", args, fuser.matches(), fuser.emit.namespace,
+                            lazy=policy == "first")
     first = None
     if policy == "first":
         first = make_function("first", args, fuser.first(), fuser.emit.namespace)

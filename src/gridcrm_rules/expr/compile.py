@@ -35,7 +35,8 @@ from . import ir, numbers
 from .check import Schema
 from .functions import FunctionSpec
 
-__all__ = ["CONTEXT_KEY", "Compiled", "PyEmitter", "compile_expr", "make_function"]
+__all__ = ["CONTEXT_KEY", "Compiled", "GeneratedFunction", "PyEmitter", "compile_expr",
+           "make_function"]
 
 CONTEXT_KEY: Final = "__context__"
 ENV: Final = "env"
@@ -250,13 +251,59 @@ class PyEmitter:
 _TYPE_PARAMS: Final[dict[str, Any]] = {"type_params": []} if sys.version_info >= (3, 12) else {}
 
 
+class GeneratedFunction:
+    """A generated function, compiled by Python on its first call.
+
+    An engine generates one function per condition and formula (for the fallbacks and
+    tools that run one rule) and one kernel per decision table (what evaluations run):
+    most of the former are never called in a process, and compiling them was about a
+    fifth of the time ``Engine.default()`` took.  The syntax tree is complete when this is made
+    (every error of a pack is found at build time); only Python's own compilation waits.
+    Compiling twice (two threads' first calls at once) gives equal functions: harmless.
+    """
+
+    __slots__ = ("_function", "_module", "_name", "_namespace")
+
+    def __init__(self, name: str, module: ast.Module, namespace: dict[str, Any]) -> None:
+        self._name = name
+        self._module: ast.Module | None = module
+        self._namespace = namespace
+        self._function: Callable[..., Any] | None = None
+
+    @property
+    def function(self) -> Callable[..., Any]:
+        """The compiled Python function (compiled now if it was not yet)."""
+        function = self._function
+        if function is None:
+            module = self._module
+            assert module is not None
+            code = compile(ast.fix_missing_locations(module), f"<gridcrm_rules {self._name}>",
+                           "exec")
+            fcode = next(c for c in code.co_consts if isinstance(c, types.CodeType))
+            function = self._function = types.FunctionType(fcode, self._namespace, self._name)
+            self._module = None  # the tree is no longer needed
+        return function
+
+    def __call__(self, *args: Any) -> Any:
+        function = self._function
+        if function is None:
+            function = self.function
+        return function(*args)
+
+    def __repr__(self) -> str:
+        state = "compiled" if self._function is not None else "not compiled yet"
+        return f"<generated function {self._name} ({state})>"
+
+
 def make_function(
-    name: str, args: list[str], body: list[ast.stmt], namespace: dict[str, Any]
+    name: str, args: list[str], body: list[ast.stmt], namespace: dict[str, Any],
+    *, lazy: bool = False,
 ) -> Callable[..., Any]:
     """A Python function from a generated body, without ``exec`` or ``eval``.
 
-    The module holding ``def name(*args): body`` is compiled; the function is
-    made from its code object, with ``namespace`` as its globals.
+    The module holding ``def name(*args): body`` is compiled (with ``lazy``, on the
+    function's first call: a :class:`GeneratedFunction`); the function is made from its
+    code object, with ``namespace`` as its globals.
     """
     fdef = ast.FunctionDef(
         name=name,
@@ -267,14 +314,14 @@ def make_function(
         returns=None,
         **_TYPE_PARAMS,
     )
-    module = ast.fix_missing_locations(ast.Module(body=[fdef], type_ignores=[]))
-    code = compile(module, f"<gridcrm_rules {name}>", "exec")
-    fcode = next(c for c in code.co_consts if isinstance(c, types.CodeType))
-    return types.FunctionType(fcode, namespace, name)
+    generated = GeneratedFunction(name, ast.Module(body=[fdef], type_ignores=[]), namespace)
+    return generated if lazy else generated.function
 
 
 def compile_expr(node: ir.Node, schema: Schema, functions: Mapping[str, FunctionSpec]) -> Compiled:
     """Compile checked IR into a function ``env -> value``."""
     emitter = PyEmitter(schema, functions)
     body: list[ast.stmt] = [ast.Return(emitter.value(node))]
-    return make_function("expression", [ENV], body, emitter.namespace)
+    # lazy: a rule's own condition and formulas run only in fallbacks and tools (the
+    # evaluations run the decision's kernel, engine/kernel.py), so most are never called
+    return make_function("expression", [ENV], body, emitter.namespace, lazy=True)
