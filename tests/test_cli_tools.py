@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from gridcrm_rules.batch import BatchInputError
 from gridcrm_rules.batch.csv_input import decode_file, scan_csv
-from gridcrm_rules.batch.evaluate import _progress
+from gridcrm_rules.batch.evaluate import progress_bar
 from gridcrm_rules.batch.sinks import flatten_for_csv
 from gridcrm_rules.cli import main
 from gridcrm_rules.console import EXIT_BROKEN_PIPE, run_guarded
@@ -344,17 +344,17 @@ def test_the_progress_bar_is_tqdm_auto_and_silent_off_a_terminal() -> None:
     from tqdm.auto import tqdm
 
     log = _Stream(tty=False)
-    bar = _progress(10, True, file=log)
+    bar = progress_bar(10, True, file=log)
     bar.update(10)
     bar.close()
     assert isinstance(bar, tqdm)
     assert log.getvalue() == ""  # no \r frames in a log file
     terminal = _Stream(tty=True)
-    bar = _progress(10, True, file=terminal)
+    bar = progress_bar(10, True, file=terminal)
     bar.update(10)
     bar.close()
     assert "100%" in terminal.getvalue()
-    assert _progress(10, False) is None
+    assert progress_bar(10, False) is None
 
 
 def test_a_file_that_is_no_parquet_and_an_empty_directory_are_named(

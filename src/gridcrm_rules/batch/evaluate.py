@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import polars as pl
 
@@ -41,8 +41,10 @@ from .tables import (
     with_row_index,
 )
 
-__all__ = ["DEFAULT_CHUNK", "evaluate_batch", "evaluate_to_files", "evaluate_to_parquet",
-           "evaluator_for", "input_chunks"]
+__all__ = ["DEFAULT_CHUNK", "Chunk", "each_chunk", "evaluate_batch", "evaluate_to_files",
+           "evaluate_to_parquet", "evaluator_for", "input_chunks", "progress_bar"]
+
+R = TypeVar("R")
 
 DEFAULT_CHUNK = 50_000
 """Customers per chunk: about 1.9 GB peak, two chunks in flight, with 24 months of history
@@ -138,18 +140,22 @@ def _chunks(
         yield c.height, c, e
 
 
+Chunk = tuple[int, pl.DataFrame, pl.DataFrame]
+"""(customers in the chunk, its customers, their events)."""
+
+
 def input_chunks(
     customers: TableInput, events: TableInput | None, chunk_size: int = DEFAULT_CHUNK,
     extra: Extra = "forbid",
-) -> Iterator[tuple[int, pl.DataFrame, pl.DataFrame]]:
+) -> Iterator[Chunk]:
     """``(customers in chunk, customers, events)`` chunk by chunk, as ``evaluate_batch``
     cuts them (for drivers that decide each chunk more than once, e.g. ``compare``)."""
     cust, ev = _prepare(customers, events, extra)
     yield from _chunks(cust, ev, chunk_size)
 
 
-def _progress(total: int, enabled: bool, file: Any = None) -> Any:
-    """A progress bar on stderr, or None.
+def progress_bar(total: int, enabled: bool, *, desc: str = "evaluate", file: Any = None) -> Any:
+    """A progress bar on stderr counting customers, or None.
 
     ``tqdm.auto``: a widget in a notebook, text on a terminal; ``disable=None``
     turns the text bar off when stderr is not a terminal (a log file, a pipe), so
@@ -159,8 +165,34 @@ def _progress(total: int, enabled: bool, file: Any = None) -> Any:
         return None
     from tqdm.auto import tqdm  # type: ignore[import-untyped]
 
-    return tqdm(total=total, unit="customer", unit_scale=True, desc="evaluate", disable=None,
+    return tqdm(total=total, unit="customer", unit_scale=True, desc=desc, disable=None,
                 file=file)
+
+
+def each_chunk(
+    work: Callable[[Chunk], R], customers: TableInput, events: TableInput | None, *,
+    chunk_size: int = DEFAULT_CHUNK, extra: Extra = "forbid", progress: bool = False,
+    desc: str = "evaluate",
+) -> Iterator[R]:
+    """``work`` of every chunk (:func:`input_chunks`; at least one, empty for an empty
+    input), two at once, results in input order, with a progress bar of customers when
+    ``progress``: the one driver of ``evaluate_batch``, ``compare`` and ``timeline_batch``.
+    """
+    cust, ev = _prepare(customers, events, extra)
+    total = cust.select(pl.len()).collect().item() if progress else 0
+    bar = progress_bar(total, progress, desc=desc)
+
+    def counted(chunk: Chunk) -> tuple[int, R]:
+        return chunk[0], work(chunk)
+
+    try:
+        for n, result in in_order(counted, _chunks(cust, ev, chunk_size)):
+            yield result
+            if bar is not None:
+                bar.update(n)
+    finally:
+        if bar is not None:
+            bar.close()
 
 
 def _run(
@@ -169,22 +201,14 @@ def _run(
     facts: FactRegistry | None,
 ) -> list[str]:
     evaluator = evaluator_for(engine, as_of, facts)
-    cust, ev = _prepare(customers, events, extra)
-    total = cust.select(pl.len()).collect().item() if progress else 0
-    bar = _progress(total, progress)
 
-    def decide(chunk: tuple[int, pl.DataFrame, pl.DataFrame]) -> tuple[int, ChunkResult]:
-        n, c, e = chunk
-        return n, evaluator.run(c, e)
+    def decide(chunk: Chunk) -> ChunkResult:
+        _, c, e = chunk
+        return evaluator.run(c, e)
 
-    try:
-        for n, result in in_order(decide, _chunks(cust, ev, chunk_size)):
-            sink(result)
-            if bar is not None:
-                bar.update(n)
-    finally:
-        if bar is not None:
-            bar.close()
+    for result in each_chunk(decide, customers, events, chunk_size=chunk_size, extra=extra,
+                             progress=progress):
+        sink(result)
     return evaluator.notes
 
 

@@ -46,6 +46,8 @@ def add_diff_command(subparsers: Any) -> None:
     p.add_argument("--chunk-size", type=int, default=None, help="customers per chunk")
     p.add_argument("--ignore-extra-columns", action="store_true",
                    help="drop input columns that are not model fields")
+    p.add_argument("--no-progress", action="store_true",
+                   help="no progress bar (there is none anyway when stderr is not a terminal)")
     p.set_defaults(func=run_diff)
 
 
@@ -84,7 +86,8 @@ def run_diff(args: argparse.Namespace) -> int:
     before, after = engines_to_compare(list(args.pack), {n: _value(v) for n, v in pairs})
     result = compare(before, after, args.customers, args.events, as_of=args.as_of,
                      chunk_size=args.chunk_size or DEFAULT_CHUNK,
-                     extra="ignore" if args.ignore_extra_columns else "forbid")
+                     extra="ignore" if args.ignore_extra_columns else "forbid",
+                     progress=not args.no_progress and sys.stderr.isatty())
     print(result.summary())
     print()
     print(result.render_matrix())

@@ -30,9 +30,8 @@ from typing import Final  # noqa: E402
 
 import polars as pl  # noqa: E402
 
-from ..batch._pipeline import in_order  # noqa: E402
 from ..batch.chunk import ChunkResult, Evaluator, prepare_chunk  # noqa: E402
-from ..batch.evaluate import DEFAULT_CHUNK, evaluator_for, input_chunks  # noqa: E402
+from ..batch.evaluate import DEFAULT_CHUNK, Chunk, each_chunk, evaluator_for  # noqa: E402
 from ..batch.tables import Extra, TableInput  # noqa: E402
 from ..engine import Engine  # noqa: E402
 from .report import Comparison  # noqa: E402
@@ -262,24 +261,27 @@ def compare(
     as_of: date | datetime | str,
     chunk_size: int = DEFAULT_CHUNK,
     extra: Extra = "forbid",
+    progress: bool = False,
 ) -> Comparison:
     """Decide the same customers with two engines and report what changes.
 
     Same inputs as :func:`~gridcrm_rules.batch.evaluate_batch` (polars/pandas/Arrow,
     lists of dicts, Parquet or CSV paths); ``engine_a`` is *before*, ``engine_b``
-    *after*.  Returns a :class:`~gridcrm_rules.impact.Comparison`.
+    *after*.  ``progress``: a bar of customers compared on stderr (shown on a terminal or
+    in a notebook).  Returns a :class:`~gridcrm_rules.impact.Comparison`.
     """
     started = time.perf_counter()
     ev_a, ev_b = evaluator_for(engine_a, as_of), evaluator_for(engine_b, as_of)
     shape = _shape(ev_a, ev_b)
 
-    def work(chunk: tuple[int, pl.DataFrame, pl.DataFrame]) -> _Partial:
+    def work(chunk: Chunk) -> _Partial:
         _, c, e = chunk
         prepared = prepare_chunk(c, e)
         return _diff(ev_a.decide(prepared), ev_b.decide(prepared), shape)
 
-    # input_chunks yields at least one chunk, empty for an empty input
-    parts = list(in_order(work, input_chunks(customers, events, chunk_size, extra)))
+    # at least one chunk, empty for an empty input
+    parts = list(each_chunk(work, customers, events, chunk_size=chunk_size, extra=extra,
+                            progress=progress, desc="compare"))
     transitions = (pl.concat([p.transitions for p in parts]).group_by("before", "after")
                    .agg(pl.col("customers").sum().cast(pl.Int64)).sort("before", "after"))
     changed = pl.concat([p.changed for p in parts]).sort("row")

@@ -24,9 +24,8 @@ from typing import Any, Final  # noqa: E402
 
 import polars as pl  # noqa: E402
 
-from ..batch._pipeline import in_order  # noqa: E402
 from ..batch.chunk import ChunkResult, prepare_chunk  # noqa: E402
-from ..batch.evaluate import DEFAULT_CHUNK, evaluator_for, input_chunks  # noqa: E402
+from ..batch.evaluate import DEFAULT_CHUNK, Chunk, each_chunk, evaluator_for  # noqa: E402
 from ..batch.tables import Extra, TableInput  # noqa: E402
 from ..engine import Engine  # noqa: E402
 from .instants import Every, regrade_instants  # noqa: E402
@@ -123,13 +122,17 @@ def timeline_batch(
     every: Every = "month",
     chunk_size: int = DEFAULT_CHUNK,
     extra: Extra = "forbid",
+    progress: bool = False,
 ) -> TimelineTable:
-    """Decide every customer at every re-grade instant from ``start`` to ``end``."""
+    """Decide every customer at every re-grade instant from ``start`` to ``end``.
+
+    ``progress``: a bar of customers done (all their instants) on stderr, shown on a
+    terminal or in a notebook."""
     started = time.perf_counter()
     instants = regrade_instants(start, end, every)
     evaluators = [evaluator_for(engine, t) for t in instants]
 
-    def work(chunk: tuple[int, pl.DataFrame, pl.DataFrame]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    def work(chunk: Chunk) -> tuple[pl.DataFrame, pl.DataFrame]:
         _, c, e = chunk
         prepared = prepare_chunk(c, e)
         points, errors = [], []
@@ -140,7 +143,8 @@ def timeline_batch(
                 pl.lit(ev.as_of).dt.convert_time_zone("Asia/Shanghai").alias("instant")))
         return pl.concat(points), pl.concat(errors)
 
-    parts = list(in_order(work, input_chunks(customers, events, chunk_size, extra)))
+    parts = list(each_chunk(work, customers, events, chunk_size=chunk_size, extra=extra,
+                            progress=progress, desc="timeline"))
     points = pl.concat([p for p, _ in parts]) if parts else pl.DataFrame()
     errors = pl.concat([e for _, e in parts]) if parts else pl.DataFrame()
     if points.width:
