@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
 
 import gridcrm_rules as gr
 from gridcrm_rules._time import SHANGHAI
+from gridcrm_rules.engine.tasks import overdue_from, task_status
 
 ENGINE = gr.Engine.default()
 CUSTOMER = {"id": "C1", "category": "residential", "supply_voltage_kv": "0.22"}
@@ -184,3 +187,37 @@ def test_snapshot_of_some_customers() -> None:
     part = ENGINE.live(restore=live.snapshot(["C2"]))
     assert part.customers == ("C2",)
     assert part.decision("C2") == live.decision("C2")
+
+
+def test_next_wakeup_is_the_earliest_open_due_or_the_next_month_start() -> None:
+    """Waking a customer at ``next_wakeup`` (and just past it) reports each overdue at
+    its due, one wake-up at a time; with no open task it is the next re-grade instant."""
+    live = ENGINE.live()
+    live.add_customer(CUSTOMER)
+    assert live.next_wakeup("C1") is None  # no clock yet
+    with pytest.raises(KeyError, match="not followed"):
+        live.next_wakeup("C2")
+    repair = {"type": "repair_archived", "id": "r1", "at": "2026-09-01T10:00:00+08:00"}
+    opened = [c.task for c in live.post("C1", repair) if isinstance(c, gr.TaskOpened)]
+    assert opened
+    assert live.next_wakeup("C1") == min(overdue_from(t.due) for t in opened if t.due)
+    seen: list[gr.TaskOverdue] = []
+    for _ in range(len(opened)):
+        wake = live.next_wakeup("C1")
+        assert wake is not None
+        assert live.now is not None
+        assert wake > live.now
+        seen += [c for c in live.advance_to(wake)
+                 if isinstance(c, gr.TaskOverdue)]
+    assert sorted(c.task.clause for c in seen) == sorted(t.clause for t in opened)
+    assert all(c.at == c.task.due for c in seen)
+    assert live.next_wakeup("C1") == datetime(2026, 10, 1, tzinfo=SHANGHAI)  # a re-grade
+
+
+@given(st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2030, 1, 1),
+                    timezones=st.just(SHANGHAI)))
+def test_overdue_from_is_the_first_overdue_instant(due: datetime) -> None:
+    """``task_status`` compares at whole seconds: open until ``overdue_from(due)``."""
+    first = overdue_from(due)
+    assert task_status(due, None, first)[0] == "overdue"
+    assert task_status(due, None, first - timedelta(microseconds=1))[0] == "open"

@@ -86,6 +86,9 @@ class _CountingSession:
     def snapshot(self, customer_ids: list[str] | None = None) -> bytes:
         return json.dumps(self.state).encode()
 
+    def next_wakeup(self, customer_id: str) -> datetime | None:
+        return None  # nothing scheduled: only ``tick`` wakes a customer
+
 
 class _CountingEngine:
     def live(self, *, restore: str | None = None, rederive: bool = False) -> _CountingSession:
@@ -169,6 +172,36 @@ def test_the_watermark_advances_a_quiet_customers_clock(spark: Any, tmp_path: Pa
     assert c1, advanced
     assert all(at >= datetime(2026, 1, 10) for at in c1)
     assert c1 == sorted(set(c1))  # each advance moves forward
+
+
+def test_a_due_wakes_a_quiet_customer_long_before_the_tick(spark: Any, tmp_path: Path) -> None:
+    """With a 30-day ``tick``, a customer whose callback falls due is still advanced as
+    soon as the watermark (moved by another customer's events) passes its due: the
+    ``TaskOverdue`` comes out, dated at the due (``LiveSession.next_wakeup`` sets the
+    timeout).  Only ``tick`` woke a customer before: no overdue row in this stream."""
+    from gridcrm_rules.live.spark_streaming import event_row
+
+    engine = gr.Engine.default()
+    record = {"category": "residential", "supply_voltage_kv": "0.22"}
+    repair = {"type": "repair_archived", "id": "r1", "at": "2026-01-05T10:00:00+08:00"}
+    opened = [c.task for c in engine.live().post({"id": "C1", **record}, repair)
+              if isinstance(c, gr.TaskOpened)]
+    assert [t.clause for t in opened] == ["CB-REP"]
+    source = tmp_path / "in"
+    source.mkdir()
+    _write(source, "1.jsonl", [event_row("C1", repair, 1, {"id": "C1", **record})])
+    _write(source, "2.jsonl", [event_row(
+        "C2", {"type": "contact_received", "id": "x1", "at": "2026-01-08T10:00:00+08:00",
+               "channel": "phone"}, 2, {"id": "C2", **record})])
+    _write(source, "3.jsonl", [event_row(
+        "C2", {"type": "contact_received", "id": "x2", "at": "2026-01-09T10:00:00+08:00",
+               "channel": "phone"}, 3)])
+    rows = _run(spark, engine, source, tmp_path / "ck", "deadline", tick=timedelta(days=30))
+    overdue = [json.loads(r.record) for r in rows
+               if r.customer_id == "C1" and r.kind == "task_overdue"]
+    assert [o["task"]["clause"] for o in overdue] == ["CB-REP"]
+    assert datetime.fromisoformat(overdue[0]["at"]) == opened[0].due
+    assert not [r for r in rows if r.kind == "event_refused"]
 
 
 def test_event_row_times_an_event_by_event_instant() -> None:

@@ -66,6 +66,7 @@ __all__ = [
     "build_task",
     "extended_due",
     "find_completion",
+    "overdue_from",
     "task_status",
 ]
 
@@ -130,6 +131,12 @@ class ExtensionRule:
             notice_days=_number(outputs.get("extension_notice_days", 0), "extension_notice_days"),
             max_months=_number(outputs["extension_months"], "extension_months"),
         )
+
+
+def overdue_from(due: datetime) -> datetime:
+    """The first instant at which a task due at ``due`` and not completed is overdue
+    (:func:`task_status` compares at whole seconds: one second after the due's)."""
+    return _whole(due) + timedelta(seconds=1)
 
 
 def task_status(

@@ -22,7 +22,7 @@ from ..errors import SnapshotMismatch
 from ..models import Customer, Decision, Event, HistoryKey, event_instant, history_key, parse_events
 from ..models.events import EVENT_MODELS
 from .changes import Change, diff_decisions, task_key
-from .clock import month_starts_between
+from .clock import month_starts_between, next_wakeup
 from .snapshot import FORMAT, CustomerState, SnapshotData, engine_fingerprint, read_snapshot
 
 if TYPE_CHECKING:
@@ -110,6 +110,17 @@ class LiveSession:
         if state.decision is None or state.decision.as_of != self._now:
             state.decision = self._evaluate(state, self._now)
         return state.decision
+
+    def next_wakeup(self, customer_id: str) -> datetime | None:
+        """When to call :meth:`advance_to` next for this customer if nothing arrives: the
+        next month start (re-grade) or the instant an open task becomes overdue (one
+        second past its due: tasks compare at whole seconds), whichever is first; its
+        ``TaskOverdue`` is dated at the due.  None before the clock is set.  The Spark
+        adapter sets each customer's timeout from it."""
+        self._state(customer_id)  # an unknown customer is a KeyError, clock set or not
+        if self._now is None:
+            return None
+        return next_wakeup(self.decision(customer_id), self._now)
 
     # -- changing -----------------------------------------------------------------
     def add_customer(self, customer: CustomerInput) -> tuple[Change, ...]:

@@ -35,10 +35,14 @@ pack set or parameters (a pack upgrade) stops the query with
 :class:`gridcrm_rules.SnapshotMismatch`, unless ``rederive=True``.
 
 Clock advance: when ``tick`` is given, the stream gets a watermark of
-``watermark_delay`` on ``event_time`` and each group an event-time timeout at
-``max(watermark, session clock) + tick``; in the first micro-batch whose watermark has
-passed it, Spark calls the group with no rows and the session is advanced to the
-watermark, which emits month-end re-grades and each ``TaskOverdue`` once.  The
+``watermark_delay`` on ``event_time`` and each group an event-time timeout at the
+customer's next wake-up (``LiveSession.next_wakeup``: the earliest due of an open task or
+the next month start), or at ``max(watermark, session clock) + tick`` if that is sooner;
+in the first micro-batch whose watermark has passed it, Spark calls the group with no
+rows and the session is advanced to the watermark, which emits month-end re-grades and
+each ``TaskOverdue`` once.  So a deadline fires as soon as the watermark passes it, not
+up to a ``tick`` later; ``tick`` bounds the wait for anything else (an offence leaving
+the three-year window at the start of a day).  The
 watermark moves only as newer events arrive (on any key): a quiet stream moves no
 clocks.  Spark *drops* a row older than the previous micro-batch's watermark (counted in
 the query progress as ``numRowsDroppedByWatermark``): choose ``watermark_delay`` as the
@@ -225,7 +229,11 @@ def _group_fn(engine: LiveEngine, tick: timedelta | None, rederive: bool, zone: 
             if live.now is not None and watermark > live.now:
                 changes += live.advance_to(watermark)
             base = max(watermark, live.now) if live.now is not None else watermark
-            state.setTimeoutTimestamp(int((base + tick).timestamp() * 1000))
+            timeout = base + tick
+            if customer_id in live.customers:  # a due or a month start comes first
+                wake = live.next_wakeup(customer_id)
+                timeout = min(timeout, wake) if wake is not None else timeout
+            state.setTimeoutTimestamp(max(int(timeout.timestamp() * 1000), watermark_ms + 1))
         if customer_id in live.customers:
             snapshot = live.snapshot([customer_id])
             state.update((snapshot.decode("utf-8"),))
