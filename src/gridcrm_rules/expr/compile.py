@@ -259,14 +259,15 @@ class GeneratedFunction:
     most of the former are never called in a process, and compiling them was about a
     fifth of the time ``Engine.default()`` took.  The syntax tree is complete when this is made
     (every error of a pack is found at build time); only Python's own compilation waits.
-    Compiling twice (two threads' first calls at once) gives equal functions: harmless.
+    Two threads' first calls at once may both compile it: each gets an equal function and
+    the tree is never taken away, so that is harmless (engines are shared across threads).
     """
 
     __slots__ = ("_function", "_module", "_name", "_namespace")
 
     def __init__(self, name: str, module: ast.Module, namespace: dict[str, Any]) -> None:
         self._name = name
-        self._module: ast.Module | None = module
+        self._module = module
         self._namespace = namespace
         self._function: Callable[..., Any] | None = None
 
@@ -275,13 +276,10 @@ class GeneratedFunction:
         """The compiled Python function (compiled now if it was not yet)."""
         function = self._function
         if function is None:
-            module = self._module
-            assert module is not None
-            code = compile(ast.fix_missing_locations(module), f"<gridcrm_rules {self._name}>",
-                           "exec")
+            code = compile(ast.fix_missing_locations(self._module),
+                           f"<gridcrm_rules {self._name}>", "exec")
             fcode = next(c for c in code.co_consts if isinstance(c, types.CodeType))
             function = self._function = types.FunctionType(fcode, self._namespace, self._name)
-            self._module = None  # the tree is no longer needed
         return function
 
     def __call__(self, *args: Any) -> Any:

@@ -36,8 +36,9 @@ pack set or parameters (a pack upgrade) stops the query with
 
 Clock advance: when ``tick`` is given, the stream gets a watermark of
 ``watermark_delay`` on ``event_time`` and each group an event-time timeout at the
-customer's next wake-up (``LiveSession.next_wakeup``: the earliest due of an open task or
-the next month start), or at ``max(watermark, session clock) + tick`` if that is sooner;
+customer's next wake-up (``LiveSession.next_wakeup``: the instant an open task becomes
+overdue, one second past its due, or the next month start), or at
+``max(watermark, session clock) + tick`` if that is sooner;
 in the first micro-batch whose watermark has passed it, Spark calls the group with no
 rows and the session is advanced to the watermark, which emits month-end re-grades and
 each ``TaskOverdue`` once.  So a deadline fires as soon as the watermark passes it, not
@@ -94,7 +95,11 @@ STATE_SCHEMA = "snapshot string"
 
 class LiveEngine(Protocol):
     """What the adapter needs of an engine: ``live()`` and
-    ``live(restore=snapshot, rederive=...)`` (:class:`gridcrm_rules.Engine` is one)."""
+    ``live(restore=snapshot, rederive=...)`` (:class:`gridcrm_rules.Engine` is one).
+
+    The session they return is used through ``post``, ``add_customer``, ``advance_to``,
+    ``snapshot``, ``now``, ``customers`` and, with ``tick``, ``next_wakeup``
+    (:class:`gridcrm_rules.LiveSession` has them all)."""
 
     def live(
         self, *, restore: bytes | str | Mapping[str, Any] | None = None, rederive: bool = False
