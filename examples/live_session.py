@@ -2,8 +2,8 @@
 
 Every post returns what it changed (grade, entitlements, tasks, key account), each
 citing its clause ids; ``advance_to`` moves the clock (month-end re-grades, overdue
-tasks once each).  At the end the live decision equals ``evaluate`` of the whole
-history.
+tasks once each) and ``next_wakeup`` says when to move it next.  At the end the live
+decision equals ``evaluate`` of the whole history.
 
 Run with:  python examples/live_session.py
 """
@@ -11,14 +11,13 @@ Run with:  python examples/live_session.py
 from __future__ import annotations
 
 import gridcrm_rules as gr
-from gridcrm_rules.models import event_instant, parse_events
+from gridcrm_rules.models import history_key, parse_events
 from gridcrm_rules.sample import load_sample
 
 engine = gr.Engine.default()
 sample = load_sample()
 customer = sample.customers[0]
-history = sorted(parse_events(sample.events_for(customer["id"])),
-                 key=lambda e: (event_instant(e), e.type, e.id))
+history = sorted(parse_events(sample.events_for(customer["id"])), key=history_key)
 
 live = engine.live()
 
@@ -36,6 +35,10 @@ def show(changes: tuple[gr.Change, ...]) -> None:
 for event in history:
     show(live.post(customer, event))
 show(live.advance_to(sample.as_of))
+wake = live.next_wakeup(customer["id"])  # the next month start or an open task's overdue
+assert wake is not None
+print(f"next wake-up for {customer['id']}: {wake:%Y-%m-%d %H:%M:%S}")
+show(live.advance_to(wake))
 
 decision = live.decision(customer["id"])
 assert decision == engine.evaluate(customer, history, as_of=live.now)
