@@ -30,13 +30,13 @@ from bench_evaluate import synthetic_cases
 
 import gridcrm_rules as gr
 from gridcrm_rules._time import SHANGHAI
-from gridcrm_rules.models import event_instant, parse_events
+from gridcrm_rules.models import history_key, parse_events
 
 AS_OF = datetime(2026, 11, 22, 9, 0, tzinfo=SHANGHAI)
 
 
 def _ordered(events: list[dict[str, Any]]) -> list[Any]:
-    return sorted(parse_events(events), key=lambda e: (event_instant(e), e.type, e.id))
+    return sorted(parse_events(events), key=history_key)
 
 
 def measure(engine: gr.Engine, months: int, tail: int, customers: int) -> dict[str, float]:
