@@ -42,7 +42,7 @@ from .tables import (
 )
 
 __all__ = ["DEFAULT_CHUNK", "Chunk", "each_chunk", "evaluate_batch", "evaluate_to_files",
-           "evaluate_to_parquet", "evaluator_for", "input_chunks", "progress_bar"]
+           "evaluate_to_parquet", "evaluator_for", "progress_bar"]
 
 R = TypeVar("R")
 
@@ -144,16 +144,6 @@ Chunk = tuple[int, pl.DataFrame, pl.DataFrame]
 """(customers in the chunk, its customers, their events)."""
 
 
-def input_chunks(
-    customers: TableInput, events: TableInput | None, chunk_size: int = DEFAULT_CHUNK,
-    extra: Extra = "forbid",
-) -> Iterator[Chunk]:
-    """``(customers in chunk, customers, events)`` chunk by chunk, as ``evaluate_batch``
-    cuts them (for drivers that decide each chunk more than once, e.g. ``compare``)."""
-    cust, ev = _prepare(customers, events, extra)
-    yield from _chunks(cust, ev, chunk_size)
-
-
 def progress_bar(total: int, enabled: bool, *, desc: str = "evaluate", file: Any = None) -> Any:
     """A progress bar on stderr counting customers, or None.
 
@@ -174,9 +164,10 @@ def each_chunk(
     chunk_size: int = DEFAULT_CHUNK, extra: Extra = "forbid", progress: bool = False,
     desc: str = "evaluate",
 ) -> Iterator[R]:
-    """``work`` of every chunk (:func:`input_chunks`; at least one, empty for an empty
-    input), two at once, results in input order, with a progress bar of customers when
-    ``progress``: the one driver of ``evaluate_batch``, ``compare`` and ``timeline_batch``.
+    """``work`` of every chunk (``(customers in chunk, customers, events)``, cut by ranges
+    of customer id; at least one, empty for an empty input), two at once, results in
+    input order, with a progress bar of customers when ``progress``: the one driver of
+    ``evaluate_batch``, ``compare`` and ``timeline_batch``.
     """
     cust, ev = _prepare(customers, events, extra)
     total = cust.select(pl.len()).collect().item() if progress else 0

@@ -18,7 +18,7 @@ import polars as pl
 
 from ..engine import Engine
 from ..facts import FactContext, FactProvider
-from ..models import Customer, Event, event_instant, history_key, parse_events
+from ..models import Customer, Event, known_at, parse_events
 from ._catalog import ROW
 from .customers import CUSTOMER_SPECS, canonical_dtype
 from .errors import ErrorRow, part_errors
@@ -84,7 +84,7 @@ class ScalarRunner:
     def context(self, customer: Customer, events: list[Any]) -> FactContext:
         """The FactContext the engine builds for this customer."""
         history = parse_events(events)
-        known = sorted((e for e in history if event_instant(e) <= self.as_of), key=history_key)
+        known = known_at(history, self.as_of)
         return FactContext(customer, tuple(known), self.as_of, self.cutoff, self.engine.params)
 
     def python_facts(

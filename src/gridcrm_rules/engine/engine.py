@@ -40,9 +40,8 @@ from ..models import (
     Task,
     Trace,
     event_instant,
-    history_key,
+    known_at,
     parse_events,
-    utc_wall,
 )
 from ..packs import PackRegistry, PackSpec, ResolvedPack
 from ..windows import cutoff_of
@@ -301,16 +300,11 @@ class Engine:
         cust = customer if isinstance(customer, Customer) else Customer.model_validate(customer)
         history = parse_events(events)
         instant = to_aware(as_of)
-        # Known at as_of, in history order (models.history_key: it never ties, so the sort
-        # never compares events; its naive-UTC instants compare in C).
-        until = utc_wall(instant)
-        dated = [(history_key(e), e) for e in history]
-        known = [entry[1] for entry in sorted(entry for entry in dated if entry[0][0] <= until)]
+        known = tuple(known_at(history, instant))
         cutoff = cutoff_of(instant)
         evaluation = EvalContext(self._calendar)
-        env, credit_facts, fact_errors, missing = self._env(cust, tuple(known), instant,
-                                                            evaluation)
-        run = _Run(self, cust, tuple(known), instant, env)
+        env, credit_facts, fact_errors, missing = self._env(cust, known, instant, evaluation)
+        run = _Run(self, cust, known, instant, env)
         run.errors += fact_errors
         run.missing_facts = missing
         for decision in self._program.decisions:

@@ -70,6 +70,7 @@ from .events import (
     VoltageMeasured,
     event_instant,
     history_key,
+    known_at,
     parse_events,
     utc_wall,
 )
@@ -142,6 +143,7 @@ __all__ = [
     "event_instant",
     "history_key",
     "is_missing",
+    "known_at",
     "parse_events",
     "utc_wall",
 ]

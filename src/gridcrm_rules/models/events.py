@@ -60,6 +60,7 @@ __all__ = [
     "VoltageMeasured",
     "event_instant",
     "history_key",
+    "known_at",
     "parse_events",
     "utc_wall",
 ]
@@ -705,6 +706,15 @@ def history_key(event: Event) -> HistoryKey:
     if isinstance(event, MonthlyConsumption):
         return (_month_closed_utc(event.month), event.type, event.id)
     return (utc_wall(event_instant(event)), event.type, event.id)
+
+
+def known_at(history: Iterable[Event], as_of: datetime) -> list[Event]:
+    """The events of ``history`` known at ``as_of`` (:func:`event_instant` at or before
+    it), in history order (:func:`history_key`): what ``evaluate`` and the fact providers
+    read.  One key per event; the sort never compares events (the key never ties)."""
+    until = utc_wall(as_of)
+    keyed = [(key, e) for e in history if (key := history_key(e))[0] <= until]
+    return [e for _, e in sorted(keyed)]
 
 
 @lru_cache(maxsize=4096)
