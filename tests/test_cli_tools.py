@@ -165,7 +165,7 @@ def test_evaluate_exits_1_when_a_row_is_refused_unless_max_errors_allows_it(
             "--as-of", "2026-11-22", "--out", str(tmp_path / "out")]
     assert main(args) == 1
     captured = capsys.readouterr()
-    assert "1 errors" in captured.out
+    assert "1 error," in captured.out
     assert "error: 1 error record(s) (allowed: 0)" in captured.err
     assert pl.read_parquet(tmp_path / "out" / "decisions.parquet").height == 1  # still written
     assert main([*args, "--max-errors", "1"]) == 0

@@ -6,20 +6,25 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._extras import require_extra
 from ._text import counted, shorten
 from .console import (
     add_calendar_options,
     add_format_option,
+    add_param_option,
     calendar_from,
     emit,
+    params_from,
     run_guarded,
     with_calendar,
 )
 from .engine import Engine, PackSelection, add_pack_options
 from .errors import MissingExtra
+
+if TYPE_CHECKING:
+    from .packs.schema import ParamSpec
 
 __all__ = ["main"]
 
@@ -40,6 +45,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     sample = load_sample()
     engine = _engine(args)
+    if engine.program.filling("credit") is None:
+        packs = ", ".join(p.name for p in engine.packs)
+        raise ValueError(f"demo prints credit grades, and the packs loaded ({packs}) decide "
+                         "none: add a pack that fills credit (the built-in 'credit')")
     as_json = args.format == "json"
     header = (
         f"{'customer':<8} {'category':<22} {'grade':<5} {'rules':<8} {'prov':<5} "
@@ -53,17 +62,23 @@ def cmd_demo(args: argparse.Namespace) -> int:
     counts: dict[str, int] = {}
     for customer in sample.customers:
         d = engine.evaluate(customer, sample.events_for(customer["id"]), as_of=sample.as_of)
-        c = d.credit
-        assert c is not None
-        f = c.facts
-        grade = c.grade or "-"
+        c = d.credit  # None when the credit decision could not be made (d.errors says why)
+        grade = (c.grade if c is not None else None) or "-"
         counts[grade] = counts.get(grade, 0) + 1
         profile = sample.profiles.get(d.customer_id, "")
         if as_json:
             emit("customer", {"customer_id": d.customer_id, "category": customer["category"],
-                              "grade": c.grade, "rule_ids": c.rule_ids,
-                              "provisional": c.provisional, "facts": f, "profile": profile})
+                              "grade": c.grade if c is not None else None,
+                              "rule_ids": c.rule_ids if c is not None else (),
+                              "provisional": c.provisional if c is not None else None,
+                              "facts": c.facts if c is not None else {}, "profile": profile,
+                              "errors": [e.msg for e in d.errors]})
             continue
+        if c is None:
+            reason = "; ".join(e.msg for e in d.errors) or "not decided"
+            print(f"{d.customer_id:<8} {customer['category']:<22} {grade:<5} ({reason})")
+            continue
+        f = c.facts
         print(
             f"{d.customer_id:<8} {customer['category']:<22} {grade:<5} {','.join(c.rule_ids):<8} "
             f"{'yes' if c.provisional else 'no':<5} {f['arrears_amount']:>12,.2f} "
@@ -152,8 +167,23 @@ def cmd_packs(args: argparse.Namespace) -> int:
             print(f"  decision {dname} [{d.hit_policy}, over {d.over}]: "
                   f"{counted(len(d.rules), 'rule')}")
         for pname, p in pack.params.items():
-            print(f"  param {pname} = {p.default!r}")
+            allowed = _allowed(p)
+            print(f"  param {pname} = {p.default!r}" + (f" ({allowed})" if allowed else ""))
     return 0
+
+
+def _allowed(spec: ParamSpec) -> str:
+    """A parameter's declared constraints in a few words: ``whole, 1 to 12``."""
+    parts = ["whole"] if spec.whole else []
+    if spec.minimum is not None and spec.maximum is not None:
+        parts.append(f"{spec.minimum} to {spec.maximum}")
+    elif spec.minimum is not None:
+        parts.append(f">= {spec.minimum}")
+    elif spec.maximum is not None:
+        parts.append(f"<= {spec.maximum}")
+    if spec.choices is not None:
+        parts.append("one of " + ", ".join(map(str, spec.choices)))
+    return ", ".join(parts)
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -180,8 +210,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     """Report gaps and overlaps of every customer-level decision; exit 1 on a gap."""
     from .verify import verify_engine
 
-    params = dict(p.split("=", 1) for p in args.param or [])
-    engine = PackSelection.from_args(args).engine(params)
+    engine = PackSelection.from_args(args).engine(params_from(args))
     reports = verify_engine(engine)
     for report in reports:
         if args.format == "json":
@@ -244,7 +273,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     verify = sub.add_parser("verify", help="find gaps and overlaps in decision tables")
     add_pack_options(verify)
-    verify.add_argument("--param", action="append", help="NAME=VALUE parameter override")
+    add_param_option(verify, "pack parameter NAME=VALUE (repeatable)")
     add_format_option(verify, "a decision table per line")
     verify.set_defaults(func=cmd_verify)
 

@@ -80,3 +80,23 @@ def test_diff_reports_bad_options_as_one_line(
     assert "expected NAME=VALUE" in capsys.readouterr().err
     assert main(base) == 2
     assert "nothing to compare" in capsys.readouterr().err
+
+
+def test_diff_reads_a_gbk_csv_with_encoding_and_takes_the_calendar_options(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The hint of an undecodable CSV names ``--encoding gbk``: ``diff`` has it (and the
+    calendar options every evaluating command has)."""
+    path = tmp_path / "customers.csv"
+    path.write_bytes("id,category,supply_voltage_kv,usage_nature\nC1,residential,0.22,居民生活\n"
+                     .encode("gbk"))
+    base = ["diff", "--customers", str(path), "--as-of", "2026-11-22",
+            "--param", "year_window=calendar_year"]
+    assert main(base) == 2
+    assert "--encoding gbk" in capsys.readouterr().err
+    assert main([*base, "--encoding", "gbk", "--calendar-fallback", "weekdays"]) == 0
+    assert capsys.readouterr().out.startswith("1 customer compared at 2026-11-22")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("year: 2027\n  x: [\n", encoding="utf-8")
+    assert main([*base, "--encoding", "gbk", "--schedule", str(bad)]) == 2
+    assert f"{bad}:2:" in capsys.readouterr().err

@@ -5,14 +5,18 @@ from __future__ import annotations
 import json
 import re
 import textwrap
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import gridcrm_rules as gr
 from gridcrm_rules.errors import PackError, PackNameClash, PackNotFound
 from gridcrm_rules.packs import PackRegistry, read_pack
+from gridcrm_rules.packs.schema import ParamSpec
 
 AS_OF = "2026-11-22T09:00:00+08:00"
 CUSTOMER = {"id": "C1", "category": "residential", "supply_voltage_kv": "0.22"}
@@ -597,3 +601,32 @@ def test_unknown_param_in_child_suggests_the_close_name() -> None:
     pack = {"name": "child", "extends": "credit", "params": {"year_windw": "calendar_year"}}
     with pytest.raises(PackError, match="did you mean 'year_window'"):
         gr.Engine.from_packs([pack])
+
+
+# -- declared ranges of number parameters ---------------------------------------------------
+_values = st.decimals(min_value=-50, max_value=50, places=1, allow_nan=False)
+
+
+@given(value=_values, low=st.integers(-10, 10), span=st.integers(0, 20), whole=st.booleans())
+def test_a_number_param_is_accepted_exactly_inside_its_declared_range(
+    value: Decimal, low: int, span: int, whole: bool
+) -> None:
+    """``minimum``/``maximum`` are inclusive; ``whole`` refuses a fraction; nothing else."""
+    spec = ParamSpec(type="number", default=low, minimum=low, maximum=low + span, whole=whole)
+    inside = low <= value <= low + span and (not whole or value == value.to_integral_value())
+    try:
+        stored = spec.coerce(value)
+    except ValueError:
+        assert not inside
+    else:
+        assert inside
+        assert stored == value
+
+
+def test_range_fields_belong_to_number_params_and_the_default_is_checked() -> None:
+    with pytest.raises(ValueError, match="apply to number parameters"):
+        ParamSpec(type="str", default="x", minimum=1)
+    with pytest.raises(ValueError, match="expected at least 1, got 0"):
+        ParamSpec(type="number", default=0, minimum=1)
+    with pytest.raises(ValueError, match="minimum 5 is above maximum 1"):
+        ParamSpec(type="number", default=1, minimum=5, maximum=1)

@@ -17,17 +17,19 @@ import argparse
 import sys
 from typing import Any
 
-from ..console import add_calendar_options, add_format_option, emit, run_guarded, with_calendar
+from .._text import counted
+from ..console import (
+    add_calendar_options,
+    add_format_option,
+    add_param_option,
+    emit,
+    params_from,
+    run_guarded,
+    with_calendar,
+)
 from .out_formats import OUT_FORMATS
 
 __all__ = ["add_evaluate_command", "main", "run_evaluate"]
-
-
-def _param(text: str) -> tuple[str, Any]:
-    if "=" not in text:
-        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
-    name, value = text.split("=", 1)
-    return name.strip(), value.strip()
 
 
 def add_evaluate_command(subparsers: Any) -> None:
@@ -45,8 +47,7 @@ def add_evaluate_command(subparsers: Any) -> None:
     from ..engine.selection import add_pack_options
 
     add_pack_options(p)
-    p.add_argument("--param", action="append", type=_param, default=[],
-                   help="pack parameter NAME=VALUE (repeatable)")
+    add_param_option(p)
     p.add_argument("--chunk-size", type=int, default=None, help="customers per chunk")
     p.add_argument("--ignore-extra-columns", action="store_true",
                    help="drop input columns that are not model fields")
@@ -101,19 +102,6 @@ def _malformed_csv(exc: Exception, *inputs: tuple[str | None, Any]) -> Exception
     return exc
 
 
-def _value(text: str) -> Any:
-    lowered = text.lower()
-    if lowered in ("true", "false"):
-        return lowered == "true"
-    try:
-        from decimal import Decimal
-
-        number = Decimal(text)
-    except ArithmeticError:
-        return text
-    return int(number) if number == number.to_integral_value() and "." not in text else number
-
-
 def run_evaluate(args: argparse.Namespace) -> int:
     """Run ``evaluate``; print ``N rows, grades ..., N errors, S s``; see the exit statuses."""
     from polars.exceptions import ComputeError
@@ -122,7 +110,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     from .evaluate import DEFAULT_CHUNK, evaluate_to_files
 
 
-    params = {name: _value(value) for name, value in args.param}
+    params = params_from(args)
     engine = with_calendar(PackSelection.from_args(args).engine(params), args)
     customers, events = _table(args.customers, args.encoding), _table(args.events, args.encoding)
     try:
@@ -150,8 +138,9 @@ def run_evaluate(args: argparse.Namespace) -> int:
                          "status": status})
         return status
     grades = ", ".join(f"{g or 'none'}={n}" for g, n in summary["grades"].items()) or "-"
-    print(f"{rows['decisions']} rows, grades {grades}, {rows['errors']} errors, "
-          f"{rows['tasks']} tasks, {summary['seconds']:.1f} s -> {args.out}")
+    print(f"{counted(rows['decisions'], 'row')}, grades {grades}, "
+          f"{counted(rows['errors'], 'error')}, {counted(rows['tasks'], 'task')}, "
+          f"{summary['seconds']:.1f} s -> {args.out}")
     for note in summary["notes"]:
         print(f"note: {note}", file=sys.stderr)
     if status:

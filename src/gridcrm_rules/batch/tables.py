@@ -126,7 +126,8 @@ def check_columns(
     if unknown and extra == "forbid":
         raise BatchInputError(
             f"{table}: unknown column(s) {', '.join(repr(c) for c in unknown)}; expected some of "
-            f"{', '.join(sorted(allowed))} (pass extra='ignore' to drop unknown columns)"
+            f"{', '.join(sorted(allowed))} (to drop unknown columns: --ignore-extra-columns on the "
+            "command line, extra='ignore' in Python)"
         )
     needed = ("id",) if table == "customers" else ("customer_id", "type", "id")
     missing = [c for c in needed if c not in schema]

@@ -1,7 +1,14 @@
 """Pieces the ``gridcrm-rules`` command shares: options, output formats, user errors."""
 
 from .guard import EXIT_BROKEN_PIPE, EXIT_USER_ERROR, run_guarded
-from .options import add_calendar_options, add_format_option, calendar_from, with_calendar
+from .options import (
+    add_calendar_options,
+    add_format_option,
+    add_param_option,
+    calendar_from,
+    params_from,
+    with_calendar,
+)
 from .output import emit, json_line
 
 __all__ = [
@@ -9,9 +16,11 @@ __all__ = [
     "EXIT_USER_ERROR",
     "add_calendar_options",
     "add_format_option",
+    "add_param_option",
     "calendar_from",
     "emit",
     "json_line",
+    "params_from",
     "run_guarded",
     "with_calendar",
 ]

@@ -10,14 +10,30 @@ noted in the decision's trace).
 from __future__ import annotations
 
 import argparse
-from typing import Final, get_args
+import json
+import tomllib
+from decimal import Decimal
+from typing import Any, Final, get_args
 
-from ..calendar import WorkingDayCalendar, load_schedules
+import yaml
+from pydantic import ValidationError
+
+from ..calendar import Schedule, WorkingDayCalendar, load_schedules
 from ..calendar.schedule import Fallback
 from ..engine import Engine
 
-__all__ = ["FORMATS", "add_calendar_options", "add_format_option", "calendar_from",
-           "with_calendar"]
+__all__ = [
+    "FORMATS",
+    "add_calendar_options",
+    "add_format_option",
+    "add_param_option",
+    "calendar_from",
+    "param_option",
+    "param_value",
+    "params_from",
+    "schedules_file",
+    "with_calendar",
+]
 
 FORMATS: Final = ("table", "json")
 
@@ -28,6 +44,42 @@ def add_format_option(parser: argparse.ArgumentParser, what: str) -> None:
         "--format", choices=FORMATS, default="table",
         help=f"table (default) or json: one JSON object per line ({what})",
     )
+
+
+def param_option(text: str) -> tuple[str, str]:
+    """``NAME=VALUE`` of a ``--param`` option, as (name, text of the value); ``ValueError``
+    (a user error: one ``error:`` line, exit 2) without ``=``."""
+    if "=" not in text:
+        raise ValueError(f"--param: expected NAME=VALUE, got {text!r}")
+    name, value = text.split("=", 1)
+    return name.strip(), value.strip()
+
+
+def param_value(text: str) -> Any:
+    """A ``--param`` value as the pack reads it: ``true``/``false``, a whole number, a
+    decimal number, else the text (the pack's parameter spec checks it)."""
+    lowered = text.lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    try:
+        number = Decimal(text)
+    except ArithmeticError:
+        return text
+    return int(number) if number == number.to_integral_value() and "." not in text else number
+
+
+def add_param_option(
+    parser: argparse.ArgumentParser, help: str = "pack parameter NAME=VALUE (repeatable)"
+) -> None:
+    """``--param NAME=VALUE`` (repeatable): read by :func:`params_from`."""
+    parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                        help=help)
+
+
+def params_from(args: argparse.Namespace) -> dict[str, Any]:
+    """The parameters of the ``--param`` options (:func:`add_param_option`)."""
+    pairs = map(param_option, getattr(args, "param", None) or [])
+    return {name: param_value(value) for name, value in pairs}
 
 
 def add_calendar_options(parser: argparse.ArgumentParser) -> None:
@@ -50,8 +102,33 @@ def calendar_from(args: argparse.Namespace) -> WorkingDayCalendar | None:
     fallback: Fallback | None = getattr(args, "calendar_fallback", None)
     if not files and fallback is None:
         return None
-    schedules = [s for path in files for s in load_schedules(path)]
+    schedules = [s for path in files for s in schedules_file(path)]
     return WorkingDayCalendar.china(schedules=schedules, fallback=fallback)
+
+
+def schedules_file(path: str) -> tuple[Schedule, ...]:
+    """:func:`~gridcrm_rules.load_schedules` of a ``--schedule`` file; what is wrong with
+    the file is a ``ValueError`` naming it (a user error: one ``error:`` message, exit 2)
+    instead of the parser's or pydantic's own exception."""
+    try:
+        return load_schedules(path)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else path
+        raise ValueError(f"{where}: not a well-formed YAML schedule file: "
+                         f"{exc.problem or exc.context}") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path}:{exc.lineno}:{exc.colno}: not a well-formed JSON schedule "
+                         f"file: {exc.msg}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"{path}: not a well-formed TOML schedule file: {exc}") from None
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or '(top level)'}: {e['msg']}"
+            for e in exc.errors(include_url=False))
+        raise ValueError(f"{path}: not a valid schedule file ({exc.error_count()} "
+                         f"problem{'s' if exc.error_count() != 1 else ''}): {problems}"
+                         ) from None
 
 
 def with_calendar(engine: Engine, args: argparse.Namespace) -> Engine:

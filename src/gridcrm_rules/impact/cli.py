@@ -22,6 +22,8 @@ import argparse
 import sys
 from typing import Any
 
+from ..console import add_calendar_options, add_param_option, params_from, with_calendar
+
 __all__ = ["add_diff_command", "engines_to_compare", "run_diff"]
 
 
@@ -39,8 +41,7 @@ def add_diff_command(subparsers: Any) -> None:
     p.add_argument("--as-of", required=True, help="evaluation date or ISO datetime")
     p.add_argument("--pack", action="append", default=[],
                    help="pack file or name: once (against the defaults) or twice (A, B)")
-    p.add_argument("--param", action="append", default=[],
-                   help="NAME=VALUE parameter of the 'after' engine (repeatable)")
+    add_param_option(p, "NAME=VALUE parameter of the 'after' engine (repeatable)")
     p.add_argument("--out", help="directory for the result tables (Parquet)")
     p.add_argument("--show", type=int, default=10, help="changed customers to list (default 10)")
     p.add_argument("--chunk-size", type=int, default=None, help="customers per chunk")
@@ -48,6 +49,9 @@ def add_diff_command(subparsers: Any) -> None:
                    help="drop input columns that are not model fields")
     p.add_argument("--no-progress", action="store_true",
                    help="no progress bar (there is none anyway when stderr is not a terminal)")
+    p.add_argument("--encoding", default="utf-8",
+                   help="text encoding of CSV inputs, e.g. gbk for Chinese Excel (default utf-8)")
+    add_calendar_options(p)
     p.set_defaults(func=run_diff)
 
 
@@ -75,19 +79,22 @@ def run_diff(args: argparse.Namespace) -> int:
     from .._extras import require_extra
 
     require_extra("batch", "gridcrm-rules diff")  # one `error:` line, status 2 (console)
-    from ..batch.cli import _param, _value
+    from polars.exceptions import ComputeError
+
+    from ..batch.cli import _malformed_csv, _table
     from ..batch.evaluate import DEFAULT_CHUNK
     from .comparison import compare
 
+    before, after = engines_to_compare(list(args.pack), params_from(args))
+    before, after = with_calendar(before, args), with_calendar(after, args)
+    customers, events = _table(args.customers, args.encoding), _table(args.events, args.encoding)
     try:
-        pairs = [_param(p) for p in args.param]
-    except argparse.ArgumentTypeError as exc:
-        raise ValueError(str(exc)) from None
-    before, after = engines_to_compare(list(args.pack), {n: _value(v) for n, v in pairs})
-    result = compare(before, after, args.customers, args.events, as_of=args.as_of,
-                     chunk_size=args.chunk_size or DEFAULT_CHUNK,
-                     extra="ignore" if args.ignore_extra_columns else "forbid",
-                     progress=not args.no_progress and sys.stderr.isatty())
+        result = compare(before, after, customers, events, as_of=args.as_of,
+                         chunk_size=args.chunk_size or DEFAULT_CHUNK,
+                         extra="ignore" if args.ignore_extra_columns else "forbid",
+                         progress=not args.no_progress and sys.stderr.isatty())
+    except ComputeError as exc:  # a CSV parsed lazily fails when it is first read
+        raise _malformed_csv(exc, (args.customers, customers), (args.events, events)) from None
     print(result.summary())
     print()
     print(result.render_matrix())

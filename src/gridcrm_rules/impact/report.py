@@ -14,6 +14,8 @@ from typing import Any, Final  # noqa: E402
 
 import polars as pl  # noqa: E402
 
+from .._text import counted  # noqa: E402
+
 __all__ = ["LABELS", "Comparison", "frame_html"]
 
 LABELS: Final = ("A", "B", "C", "D", "-", "error")
@@ -116,7 +118,7 @@ class Comparison:
         """A few lines: customers compared, changed, upgrades and downgrades, by rule."""
         direction = self.changed.get_column("direction")
         up, down = int((direction == "up").sum()), int((direction == "down").sum())
-        lines = [f"{self.customers} customers compared at {self.as_of.isoformat()}: "
+        lines = [f"{counted(self.customers, 'customer')} compared at {self.as_of.isoformat()}: "
                  f"{self.changed.height} changed, {self.moved()} moved grade "
                  f"({up} up, {down} down), {self.refused_both} refused by both"]
         moved = self.rule_hits.filter(pl.col("delta") != 0)

@@ -77,6 +77,13 @@ class ParamSpec(BaseModel):
     """The value used unless an engine or an extending pack sets another."""
     choices: tuple[Any, ...] | None = None
     """The only values allowed, if the parameter is an enumeration."""
+    minimum: Decimal | None = None
+    """A number parameter's smallest allowed value (inclusive), e.g. 1 for a count of
+    working days: a value below it is refused when the engine is built."""
+    maximum: Decimal | None = None
+    """A number parameter's largest allowed value (inclusive), e.g. 23 for an hour."""
+    whole: bool = False
+    """A number parameter must be a whole number (a count of days, a month, an hour)."""
     doc: str = ""
     """What the parameter means, for ``gridcrm-rules packs`` and the docs."""
     source: str | None = None
@@ -84,6 +91,13 @@ class ParamSpec(BaseModel):
 
     @model_validator(mode="after")
     def _default_typed_and_in_choices(self) -> ParamSpec:
+        if self.type != "number" and (self.minimum is not None or self.maximum is not None
+                                      or self.whole):
+            raise ValueError(f"minimum, maximum and whole apply to number parameters, not to "
+                             f"{self.type}")
+        if (self.minimum is not None and self.maximum is not None
+                and self.minimum > self.maximum):
+            raise ValueError(f"minimum {self.minimum} is above maximum {self.maximum}")
         object.__setattr__(self, "default", self.coerce(self.default))
         return self
 
@@ -91,11 +105,19 @@ class ParamSpec(BaseModel):
         """``value`` as this parameter's type; ``ValueError`` saying what was expected.
 
         Numbers become ``int`` or ``Decimal`` (a float goes through its text, so
-        0.3 is Decimal('0.3')); dates and datetimes are parsed from ISO text.
+        0.3 is Decimal('0.3')); dates and datetimes are parsed from ISO text.  A number
+        outside ``minimum``..``maximum`` or, with ``whole``, with a fraction is refused.
         """
         converted = _coerce(self.type, value)
         if self.choices is not None and converted not in self.choices:
             raise ValueError(f"expected one of {list(self.choices)}, got {value!r}")
+        if self.type == "number":
+            if self.whole and Decimal(converted) != Decimal(converted).to_integral_value():
+                raise ValueError(f"expected a whole number, got {value!r}")
+            if self.minimum is not None and converted < self.minimum:
+                raise ValueError(f"expected at least {self.minimum}, got {value!r}")
+            if self.maximum is not None and converted > self.maximum:
+                raise ValueError(f"expected at most {self.maximum}, got {value!r}")
         return converted
 
 
