@@ -399,3 +399,39 @@ def test_the_byte_offset_of_a_bad_byte_is_exact_for_any_text_and_block_size(
             assert decode_file(path) == before
     finally:
         csv_input._BLOCK = original
+
+
+@pytest.mark.parametrize(("text", "suffix", "where"), [
+    ("year: 2027\n  x: [\n", ".yaml", ":2:"),
+    ('{"year": 2027, x}', ".json", ":1:16:"),
+    ("year = \n", ".toml", "TOML"),
+    ("year: 2027\nnam: x\n", ".yaml", "(2 problems): name: Field required"),
+])
+def test_a_bad_schedule_file_is_one_error_naming_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, suffix: str, where: str
+) -> None:
+    """Malformed YAML/JSON/TOML or a schedule pydantic refuses: one ``error:`` line with the
+    file (and line:column where the parser gives one), exit 2, no traceback."""
+    bad = tmp_path / f"schedule{suffix}"
+    bad.write_text(text, encoding="utf-8")
+    assert main(["demo", "--schedule", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {bad}")
+    assert where in err
+    assert len(err.strip().splitlines()) == 1
+    assert "pydantic.dev" not in err
+
+
+def test_demo_without_a_credit_pack_says_so(capsys: pytest.CaptureFixture[str]) -> None:
+    """``demo --only key_account_duties`` decides no grade: one error line, exit 2."""
+    assert main(["demo", "--only", "key_account_duties"]) == 2
+    err = capsys.readouterr().err
+    assert "decide none: add a pack that fills credit" in err
+    assert "Traceback" not in err
+
+
+def test_verify_reads_params_as_evaluate_does(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["verify", "--param", "year_window"]) == 2
+    assert "--param: expected NAME=VALUE, got 'year_window'" in capsys.readouterr().err
+    assert main(["verify", "--param", "cb_biz_working_days=-5"]) == 2
+    assert "expected at least 1, got -5" in capsys.readouterr().err
