@@ -225,3 +225,39 @@ def test_cli_packs_counts_one_rule_in_the_singular(capsys: pytest.CaptureFixture
     out = capsys.readouterr().out
     assert "decision deputy_contacts [first, over events]: 1 rule\n" in out
     assert not re.search(r"\b1 rules\b", out)
+
+
+def test_cli_test_names_a_pack_given_as_a_scenario_and_a_scenarios_missing_pack(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A pack file among the scenarios fails saying it is a pack; a scenario whose own
+    ``packs:`` names no pack is a "pack error", not an "unexpected error"."""
+    (tmp_path / "my_credit.yaml").write_text(
+        "name: my_credit\nextends: credit\nparams: {year_window: calendar_year}\n",
+        encoding="utf-8")
+    (tmp_path / "typo.yaml").write_text(
+        "name: typo\npacks: [credt]\nas_of: 2026-11-22\n"
+        "customer: {id: C1, category: residential, supply_voltage_kv: 0.22}\n"
+        "expect: {credit: {grade: A}}\n", encoding="utf-8")
+    assert main(["test", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert "this looks like a pack file (it has extends and no expect)" in out
+    assert "pack error: " in out
+    assert "unexpected error" not in out
+    assert "0 passed, 2 failed" in out
+
+
+def test_cli_test_builtin_runs_the_librarys_own_scenarios(
+    capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``test --builtin`` runs every shipped scenario (the wheel ships tests/scenarios as
+    gridcrm_rules/_scenarios; CI's core-install step runs it from the installed wheel)."""
+    from gridcrm_rules.scenarios import builtin_scenarios
+
+    source = Path(__file__).resolve().parent / "scenarios"
+    assert builtin_scenarios() == source
+    shipped = len([*source.rglob("*.yaml"), *source.rglob("*.yml")])
+    assert main(["test", "--builtin"]) == 0
+    assert capsys.readouterr().out.strip().endswith(f"{shipped} passed, 0 failed")
+    assert main(["test"]) == 2
+    assert "or --builtin" in capsys.readouterr().err

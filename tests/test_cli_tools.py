@@ -435,3 +435,23 @@ def test_verify_reads_params_as_evaluate_does(capsys: pytest.CaptureFixture[str]
     assert "--param: expected NAME=VALUE, got 'year_window'" in capsys.readouterr().err
     assert main(["verify", "--param", "cb_biz_working_days=-5"]) == 2
     assert "expected at least 1, got -5" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("value", "reason"), [
+    ("2026-13-01", "month must be in 1..12"),
+    ("yesterday", "Invalid isoformat string"),
+    ("20261101", "not a date"),
+    ("2026-11-22T09:00:00", "naive datetime"),
+])
+def test_a_bad_as_of_names_the_option_and_the_forms_it_takes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], value: str, reason: str
+) -> None:
+    customers = tmp_path / "c.csv"
+    customers.write_text("id,category,supply_voltage_kv\nC1,residential,0.22\n", encoding="utf-8")
+    for command in (["evaluate", "--out", str(tmp_path / "out")],
+                    ["diff", "--param", "year_window=calendar_year"]):
+        assert main([*command, "--customers", str(customers), "--as-of", value]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"error: --as-of {value!r}: expected a date (2026-11-22) or an "
+                              "ISO datetime with its offset"), err
+        assert reason in err

@@ -115,8 +115,16 @@ def cmd_test(args: argparse.Namespace) -> int:
     )
     selection.check_files()
     runner.engine_for_packs(selection.pack_list, {})  # a bad --pack is one error, exit 2
+    paths = list(args.paths)
+    if args.builtin:
+        from .scenarios import builtin_scenarios
+
+        paths.append(str(builtin_scenarios()))
+    if not paths:
+        raise ValueError("test: give scenario files or folders, or --builtin for the "
+                         "library's own scenarios")
     files = []
-    for path in args.paths:  # every path checked before any scenario runs
+    for path in paths:  # every path checked before any scenario runs
         found = find_scenarios(path)  # a missing path: FileNotFoundError, exit 2
         if not found:
             raise ValueError(f"{path}: no scenario files found (searched *.yaml, *.yml under it)")
@@ -236,12 +244,18 @@ def _add_evaluate_command(sub: Any) -> None:
             help=f"decide a customers table (batch; needs: {missing.install})",
         )
         stand_in.add_argument("arguments", nargs="*")
-        stand_in.set_defaults(func=_needs_batch)
+        stand_in.set_defaults(func=_needs_batch, install=missing.install)
     else:
         add_evaluate_command(sub)
 
 
 def _needs_batch(args: argparse.Namespace) -> int:
+    if {"-h", "--help"} & set(args.arguments):  # the help says what to install
+        print("usage: gridcrm-rules evaluate --customers F [--events F] --as-of DATE "
+              "--out DIR [options]\n\nDecide every customer of a table (Parquet or CSV) and "
+              "write decisions, tasks and errors (docs/cli.md).\n\nThis command needs the "
+              f"batch extra, which is not installed: {args.install}")
+        return 0
     require_extra("batch", "gridcrm-rules evaluate")
     raise AssertionError("unreachable: the batch extra was missing when the parser was built")
 
@@ -260,7 +274,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=cmd_demo)
 
     test = sub.add_parser("test", help="run scenario files")
-    test.add_argument("paths", nargs="+", help="scenario files or folders")
+    test.add_argument("paths", nargs="*", help="scenario files or folders")
+    test.add_argument("--builtin", action="store_true",
+                      help="also run the library's own scenarios (shipped with it)")
     add_pack_options(test)
     test.add_argument("-v", "--verbose", action="store_true", help="list every scenario")
     add_format_option(test, "a scenario per line, then a summary")

@@ -22,7 +22,13 @@ import argparse
 import sys
 from typing import Any
 
-from ..console import add_calendar_options, add_param_option, params_from, with_calendar
+from ..console import (
+    add_calendar_options,
+    add_param_option,
+    as_of_option,
+    params_from,
+    with_calendar,
+)
 
 __all__ = ["add_diff_command", "engines_to_compare", "run_diff"]
 
@@ -89,7 +95,7 @@ def run_diff(args: argparse.Namespace) -> int:
     before, after = with_calendar(before, args), with_calendar(after, args)
     customers, events = _table(args.customers, args.encoding), _table(args.events, args.encoding)
     try:
-        result = compare(before, after, customers, events, as_of=args.as_of,
+        result = compare(before, after, customers, events, as_of=as_of_option(args.as_of),
                          chunk_size=args.chunk_size or DEFAULT_CHUNK,
                          extra="ignore" if args.ignore_extra_columns else "forbid",
                          progress=not args.no_progress and sys.stderr.isatty())

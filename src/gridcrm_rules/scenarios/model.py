@@ -67,6 +67,10 @@ class Scenario(BaseModel):
     """The file the scenario was read from (set by the loader)."""
 
 
+_PACK_KEYS = frozenset({"decisions", "extends", "requires"})
+"""Top-level keys of a pack file that no scenario has (a pack given as a scenario)."""
+
+
 def load_scenario(path: Path) -> Scenario:
     """Read one scenario file; a malformed file is a :class:`PackError` naming it."""
     text = path.read_text(encoding="utf-8")
@@ -74,6 +78,12 @@ def load_scenario(path: Path) -> Scenario:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise PackError(str(path), [syntax_error(str(path), exc, text)]) from None
+    if isinstance(data, dict) and "expect" not in data and _PACK_KEYS & data.keys():
+        keys = ", ".join(sorted(_PACK_KEYS & data.keys()))
+        raise PackError(str(path), [ErrorRecord(
+            "not_a_scenario", (str(path),),
+            f"this looks like a pack file (it has {keys} and no expect), not a scenario: "
+            "give a pack with --pack or --only", None)])
     try:
         return Scenario.model_validate({**(data or {}), "path": path})
     except ValidationError as exc:

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from ..calendar import WorkingDayCalendar
 from ..engine import DEFAULT_PACKS, Engine
-from ..errors import GridcrmError, PackError
+from ..errors import GridcrmError, PackError, PackNotFound
 from ..models import Decision
 from .compare import field_of, same
 from .model import Expectation, Scenario, load_scenario
@@ -207,7 +207,7 @@ class ScenarioRunner:
             d = engine.evaluate(scenario.customer, scenario.events, as_of=scenario.as_of)
         except (ValidationError, GridcrmError, ValueError) as exc:
             message = str(exc)
-            if isinstance(exc, PackError) and exp.error is None:
+            if isinstance(exc, PackError | PackNotFound) and exp.error is None:
                 return ScenarioResult(scenario.name, scenario.path, (f"pack error: {message}",))
             if exp.error is not None and exp.error.lower() in message.lower():
                 return ScenarioResult(scenario.name, scenario.path)
