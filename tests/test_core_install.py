@@ -24,7 +24,7 @@ from gridcrm_rules import MissingExtra
 from gridcrm_rules._extras import EXTRA_MODULES, missing_modules, require_extra
 
 ROOT = Path(__file__).resolve().parents[1]
-OPTIONAL = ("polars", "pyarrow", "pyspark", "pandas", "tqdm", "numpy", "durable")
+OPTIONAL = ("polars", "pyarrow", "pyspark", "pandas", "tqdm", "numpy", "durable", "altair")
 NEEDS_EXTRA = {
     "gridcrm_rules.batch": "batch",
     "gridcrm_rules.spark": "spark",
@@ -33,7 +33,7 @@ NEEDS_EXTRA = {
     "gridcrm_rules.impact.comparison": "batch",
     "gridcrm_rules.impact.population_timeline": "batch",
     "gridcrm_rules.impact.report": "batch",
-    "gridcrm_rules.impact.plots": "batch",
+    "gridcrm_rules.impact.plots": "plot",
     "gridcrm_rules.areas.credit._settle": "batch",  # columnar twins (docs/architecture.md)
     "gridcrm_rules.areas.credit.columnar_facts": "batch",
     "gridcrm_rules.sample.frames": "batch",

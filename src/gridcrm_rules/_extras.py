@@ -21,12 +21,13 @@ from .errors import MissingExtra
 
 __all__ = ["EXTRA_MODULES", "Extra", "missing_modules", "require_extra"]
 
-Extra = Literal["batch", "spark", "durable"]
+Extra = Literal["batch", "spark", "durable", "plot"]
 
 EXTRA_MODULES: Final = MappingProxyType({
     "batch": ("polars", "pyarrow", "tqdm", "numpy"),
     "spark": ("pyspark", "pandas", "polars", "pyarrow", "tqdm", "numpy"),
     "durable": ("durable",),
+    "plot": ("altair", "polars", "pyarrow", "tqdm", "numpy"),
 })
 """Importable modules each extra provides (their distributions have the same names, but
 ``durable``, which the ``durable-rules`` distribution installs; Python < 3.13 only)."""

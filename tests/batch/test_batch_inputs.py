@@ -137,7 +137,8 @@ def test_customers_without_events_and_empty_tables() -> None:
     result = CREDIT.evaluate_batch([C1, C2], None, as_of=AS_OF)
     assert result.decisions.get_column("grade").to_list() == ["A", "A"]
     assert result.decisions.get_column("provisional").all()
-    empty = CREDIT.evaluate_batch(pl.DataFrame(schema={"id": pl.String}), None, as_of=AS_OF)
+    schema = {"id": pl.String, "category": pl.String, "supply_voltage_kv": pl.String}
+    empty = CREDIT.evaluate_batch(pl.DataFrame(schema=schema), None, as_of=AS_OF)
     assert empty.decisions.height == 0
     assert empty.errors.height == 0
     none = CREDIT.evaluate_batch([], [], as_of=AS_OF)  # empty lists of records: no columns
@@ -218,3 +219,12 @@ def test_one_large_customer_in_a_big_chunk_does_not_stop_the_others() -> None:
     want = CREDIT.evaluate(customers[-1], [{k: v for k, v in e.items() if k != "customer_id"}
                                            for e in events], as_of=AS_OF)
     assert result.decisions.get_column("grade").to_list()[-1] == want.credit.grade
+
+
+@pytest.mark.parametrize("column", ["id", "category", "supply_voltage_kv"])
+def test_a_customers_table_without_a_required_column_is_one_error(column: str) -> None:
+    """Without ``category`` every row would be refused (and every event after it): the
+    table is refused once, naming the column."""
+    rows = [{k: v for k, v in C1.items() if k != column}]
+    with pytest.raises(BatchInputError, match=f"customers: missing column\\(s\\) {column}$"):
+        CREDIT.evaluate_batch(rows, None, as_of=AS_OF)

@@ -64,7 +64,8 @@ def test_chunk_filters_reach_the_parquet_reader(tmp_path: Path) -> None:
     events = pl.DataFrame({"customer_id": ["a", "b", "c"], "type": ["theft_detected"] * 3,
                            "id": ["1", "2", "3"]})
     events.write_parquet(tmp_path / "e.parquet")
-    pl.DataFrame({"id": ["a", "b"]}).write_parquet(tmp_path / "c.parquet")
+    pl.DataFrame({"id": ["a", "b"], "category": ["residential"] * 2,
+                  "supply_voltage_kv": ["0.22"] * 2}).write_parquet(tmp_path / "c.parquet")
     _, ev = _prepare(tmp_path / "c.parquet", tmp_path / "e.parquet", "forbid")
     chunk = ev.filter(_from(pl.col("customer_id"), "b", "d"))
     plan = chunk.explain()

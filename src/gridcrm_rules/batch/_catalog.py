@@ -23,6 +23,7 @@ __all__ = [
     "EVENT_FIELDS",
     "EVENT_FIELDS_BY_TYPE",
     "FAST_EVENT_TYPES",
+    "REQUIRED_CUSTOMER_FIELDS",
     "ROW",
     "TZ",
     "UTC",
@@ -46,6 +47,9 @@ DEC: Final = pl.Decimal(38, 9)
 
 CUSTOMER_FIELDS: Final[tuple[str, ...]] = tuple(Customer.model_fields)
 """Columns the customers table may have (``id`` is the customer id)."""
+REQUIRED_CUSTOMER_FIELDS: Final[tuple[str, ...]] = tuple(
+    name for name, f in Customer.model_fields.items() if f.is_required())
+"""The customer columns a table must have (``id``, ``category``, ``supply_voltage_kv``)."""
 
 EVENT_FIELDS_BY_TYPE: Final[Mapping[str, frozenset[str]]] = types.MappingProxyType(
     {t: frozenset(m.model_fields) - {"type"} for t, m in EVENT_MODELS.items()}

@@ -24,7 +24,7 @@ from .._time import to_aware
 from ..engine import Engine
 from ..facts import FactRegistry
 from ..windows import cutoff_of
-from ._catalog import ROW
+from ._catalog import REQUIRED_CUSTOMER_FIELDS, ROW
 from ._parse import padded
 from ._pipeline import in_order
 from .chunk import ChunkResult, Evaluator
@@ -89,7 +89,7 @@ def _prepare(
     customers: TableInput, events: TableInput | None, extra: Extra
 ) -> tuple[pl.LazyFrame, pl.LazyFrame]:
     if _no_rows(customers):
-        customers = pl.DataFrame(schema={"id": pl.String})
+        customers = pl.DataFrame(schema=dict.fromkeys(REQUIRED_CUSTOMER_FIELDS, pl.String))
     cust = _numbered(customers, "customers", extra, "id")
     if _no_rows(events):
         ev = pl.LazyFrame(schema={ROW: pl.Int64, "customer_id": pl.String, "type": pl.String,

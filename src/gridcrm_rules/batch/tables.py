@@ -18,7 +18,7 @@ import polars as pl
 
 from ..errors import BatchInputError
 from ..models._missing import none_for_missing
-from ._catalog import CUSTOMER_FIELDS, EVENT_FIELDS, ROW
+from ._catalog import CUSTOMER_FIELDS, EVENT_FIELDS, REQUIRED_CUSTOMER_FIELDS, ROW
 
 __all__ = ["BatchInputError", "TableInput", "collect_rows", "is_path", "missing_as_null",
            "to_lazy", "with_row_index"]
@@ -129,7 +129,8 @@ def check_columns(
             f"{', '.join(sorted(allowed))} (to drop unknown columns: --ignore-extra-columns on the "
             "command line, extra='ignore' in Python)"
         )
-    needed = ("id",) if table == "customers" else ("customer_id", "type", "id")
+    # the customer fields every row must have: without the column every row is refused
+    needed = REQUIRED_CUSTOMER_FIELDS if table == "customers" else ("customer_id", "type", "id")
     missing = [c for c in needed if c not in schema]
     if missing:
         raise BatchInputError(f"{table}: missing column(s) {', '.join(missing)}")

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from .._extras import require_extra  # first: a missing extra is one clear error
 
-require_extra("batch", "gridcrm_rules.impact.plots")
+require_extra("plot", "gridcrm_rules.impact.plots")
 
 from typing import TYPE_CHECKING, Any, Final  # noqa: E402
 
@@ -36,11 +36,8 @@ GRADE_COLOURS: Final = {"A": "#2e7d32", "B": "#9ccc65", "C": "#ffb300", "D": "#c
 
 
 def _altair() -> Any:
-    try:
-        import altair as alt
-    except ImportError as exc:  # pragma: no cover - without the plot extra
-        raise ImportError("the plots need the plot extra: pip install 'gridcrm-rules[plot]'"
-                          ) from exc
+    import altair as alt  # the plot extra, checked when this module was imported
+
     return alt
 
 
