@@ -26,7 +26,8 @@ def show(changes: tuple[gr.Change, ...]) -> None:
     for change in changes:
         clauses = ",".join(change.clause_ids)
         detail = change.explanation if isinstance(change, gr.GradeChanged) else ""
-        if isinstance(change, (gr.TaskOpened, gr.TaskCompleted, gr.TaskOverdue)):
+        if isinstance(change, (gr.TaskOpened, gr.TaskCompleted, gr.TaskOverdue,
+                               gr.TaskWithdrawn)):
             detail = f"{change.task.kind} due {change.task.due}"
         print(f"{change.at:%Y-%m-%d %H:%M} {change.customer_id} {change.kind:22} "
               f"[{clauses}] {detail}")

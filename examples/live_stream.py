@@ -15,10 +15,14 @@ import tempfile
 from pathlib import Path
 
 import gridcrm_rules as gr
-from gridcrm_rules.live.spark_streaming import EVENT_SCHEMA, event_row, stream_changes
-from gridcrm_rules.models import event_instant, parse_events
+
+try:
+    from gridcrm_rules.live.spark_streaming import EVENT_SCHEMA, event_row, stream_changes
+    from gridcrm_rules.spark import local_session
+except gr.MissingExtra as missing:  # one line naming what to install, not a traceback
+    raise SystemExit(f"live_stream.py: {missing}") from None
+from gridcrm_rules.models import history_key, parse_events
 from gridcrm_rules.sample import load_sample
-from gridcrm_rules.spark import local_session
 
 engine = gr.Engine.default()
 sample = load_sample()
@@ -33,7 +37,7 @@ with tempfile.TemporaryDirectory() as tmp:
     for customer in customers:
         events = parse_events(sample.events_for(customer["id"]))
         lines = []
-        for i, event in enumerate(sorted(events, key=event_instant)):  # time order
+        for i, event in enumerate(sorted(events, key=history_key)):  # engine order
             lines.append(json.dumps(event_row(customer["id"], event, seq,
                                               customer if i == 0 else None)))
             seq += 1
@@ -60,7 +64,7 @@ with tempfile.TemporaryDirectory() as tmp:
     for customer in customers:
         plain = engine.live()
         plain.add_customer(customer)
-        for event in sorted(parse_events(sample.events_for(customer["id"])), key=event_instant):
+        for event in sorted(parse_events(sample.events_for(customer["id"])), key=history_key):
             expected += [(customer["id"], json.dumps(c.model_dump(mode="json"),
                                                      ensure_ascii=False, sort_keys=True))
                          for c in plain.post(customer["id"], event)]

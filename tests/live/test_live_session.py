@@ -171,13 +171,18 @@ def test_snapshot_restores_and_refuses_another_engine() -> None:
     assert again.customers == ("C1",)
     assert again.decision("C1") == live.decision("C1")
     other = ENGINE.with_params(cb_rep_hours=12)
-    with pytest.raises(gr.SnapshotMismatch, match="rederive=True"):
+    with pytest.raises(gr.SnapshotMismatch, match="rederive=True") as info:
         other.live(restore=blob)
+    assert "the same packs (" in str(info.value)  # a parameter differs, not the packs
+    with pytest.raises(gr.SnapshotMismatch, match=r"this engine.s credit \d"):
+        gr.Engine.from_packs(["credit"]).live(restore=blob)
     rederived = other.live(restore=blob.decode(), rederive=True)
     assert rederived.decision("C1") == other.evaluate(CUSTOMER, [BILL, THEFT], as_of=live.now)
     assert rederived.advance_to(live.now) == ()  # nothing reported as changed
     with pytest.raises(gr.SnapshotMismatch, match="format"):
         ENGINE.live(restore=json.dumps({**data, "format": "gridcrm-live/0"}))
+    with pytest.raises(gr.SnapshotMismatch, match="not JSON"):
+        ENGINE.live(restore=b"not json")
 
 
 def test_snapshot_of_some_customers() -> None:

@@ -237,7 +237,12 @@ class LiveSession:
         under another engine unless ``rederive`` (then its inputs are replayed under
         ``engine`` and nothing is reported as changed)."""
         if isinstance(blob, (bytes, str)):
-            raw = json.loads(blob)
+            try:
+                raw = json.loads(blob)
+            except json.JSONDecodeError as exc:
+                raise SnapshotMismatch(f"not a live-session snapshot: not JSON ({exc.msg} at "
+                                       f"line {exc.lineno} column {exc.colno})",
+                                       expected=FORMAT, found="not JSON") from None
             found = raw.get("format") if isinstance(raw, dict) else None
             if found != FORMAT:
                 raise SnapshotMismatch(f"not a live-session snapshot of format {FORMAT!r} "
@@ -246,10 +251,15 @@ class LiveSession:
         data = read_snapshot(blob)
         expected = engine_fingerprint(engine)
         if data.fingerprint != expected and not rederive:
+            packs = tuple(f"{p.name} {p.version}" for p in engine.packs)
+            differs = (f"packs {', '.join(data.packs)}; this engine's {', '.join(packs)}"
+                       if packs != data.packs else
+                       f"the same packs ({', '.join(packs)}), so their parameters, rules, "
+                       "fact providers or calendar differ")
             raise SnapshotMismatch(
-                f"the snapshot was taken under another engine (packs {', '.join(data.packs)}; "
-                f"fingerprint {data.fingerprint}, this engine's {expected}); pass "
-                "rederive=True to replay its events under this engine",
+                f"the snapshot was taken under another engine ({differs}; fingerprint "
+                f"{data.fingerprint}, this engine's {expected}); pass rederive=True to replay "
+                "its events under this engine",
                 expected=expected, found=data.fingerprint)
         session = cls(engine)
         session._now = data.now
