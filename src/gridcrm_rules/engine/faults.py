@@ -49,9 +49,10 @@ Fault = EvaluationError | CalendarDataMissing
 """What a decision part may raise; anything else is a bug, and propagates."""
 
 _CALENDAR_HINT: Final = (
-    "add the State Council notice for {year} as a schedule file "
-    "(WorkingDayCalendar.china(schedules=...) or with_schedule; docs/calendar.md), "
-    "or opt into a named fallback (with_fallback)"
+    "add the State Council notice for {year} as a schedule file (--schedule FILE on the "
+    "command line; WorkingDayCalendar.china(schedules=...) or with_schedule in Python; "
+    "docs/calendar.md), or opt into a named fallback (--calendar-fallback weekdays; "
+    "with_fallback)"
 )
 
 
