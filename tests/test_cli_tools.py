@@ -91,6 +91,13 @@ def test_packs_and_verify_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert verified["record"] == "decision_table"
     assert verified["complete"] is True
     assert verified["gaps"] == []
+    assert verified["event_type"] is None
+    # the labels are those of the text, and each names one table
+    labels = [t["label"] for t in tables]
+    assert len(set(labels)) == len(labels)
+    assert all(f"decision {label} [" in text for label in labels)
+    assert any(t["event_type"] and t["label"] == f"{t['decision']}[{t['event_type']}]"
+               for t in tables)
 
 
 def test_evaluate_json_summary_and_csv_out_format(

@@ -89,7 +89,8 @@ class VerificationReport:
     def as_record(self) -> dict[str, Any]:
         """The report as plain data (``gridcrm-rules verify --format json``)."""
         return {
-            "decision": self.decision, "hit_policy": self.hit_policy, "ok": self.ok,
+            "decision": self.decision, "event_type": self.event_type, "label": self.label,
+            "hit_policy": self.hit_policy, "ok": self.ok,
             "complete": self.complete, "reason": self.reason or None, "points": self.points,
             "gaps": [_region_record(g) for g in self.gaps],
             "overlaps": [_region_record(o) for o in self.overlaps],
