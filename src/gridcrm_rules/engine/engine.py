@@ -274,6 +274,15 @@ class Engine:
         history = parse_events(events)
         instant = to_aware(as_of)
         known = tuple(known_at(history, instant))
+        return self._decide(cust, known, instant, later=len(history) - len(known))
+
+    def _decide(
+        self, cust: Customer, known: tuple[Event, ...], instant: datetime, *, later: int
+    ) -> Decision:
+        """:meth:`evaluate` after validation: the decision from the events known at
+        ``instant`` (a checked history's, in history order; ``later``: how many of the
+        history came after ``instant``).  A live session, which keeps each history checked
+        and in order, calls it directly (under ``engine_context``)."""
         cutoff = cutoff_of(instant)
         evaluation = EvalContext(self._calendar)
         env, credit_facts, fact_errors, missing = self._env(cust, known, instant, evaluation)
@@ -296,7 +305,7 @@ class Engine:
                 as_of=instant,
                 cutoff=cutoff,
                 events_considered=len(known),
-                events_after_as_of=len(history) - len(known),
+                events_after_as_of=later,
                 hits=tuple(run.hits),
                 notes=tuple(evaluation.notes),
             ),

@@ -162,6 +162,8 @@ def _grade_change(old: Decision | None, new: Decision, at: datetime,
 def _entitlement_change(old: Decision | None, new: Decision, at: datetime,
                         correction: bool) -> list[EntitlementsChanged]:
     before = old.entitlements if old is not None else ()
+    if new.entitlements == before:  # the common case: one comparison each, not n²
+        return []
     added = tuple(e for e in new.entitlements if e not in before)
     removed = tuple(e for e in before if e not in new.entitlements)
     if not added and not removed:

@@ -19,7 +19,17 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from .._time import to_aware
 from ..errors import SnapshotMismatch
-from ..models import Customer, Decision, Event, HistoryKey, event_instant, history_key, parse_events
+from ..expr.numbers import engine_context
+from ..models import (
+    Customer,
+    Decision,
+    Event,
+    HistoryKey,
+    event_instant,
+    history_key,
+    parse_events,
+    utc_wall,
+)
 from ..models.events import EVENT_MODELS
 from .changes import Change, diff_decisions, task_key
 from .clock import month_starts_between, next_wakeup
@@ -59,6 +69,11 @@ class _Customer:
         self.ids.add(event.id)
         if event.type == "bill_issued":
             self.bills.add(event.id)
+
+
+def _instant_of(key: HistoryKey) -> datetime:
+    """The instant of a history key (naive UTC: :func:`~gridcrm_rules.models.utc_wall`)."""
+    return key[0]
 
 
 def _customer(value: CustomerInput) -> Customer:
@@ -320,7 +335,13 @@ class LiveSession:
         return parse_events([*history, event])[-1]
 
     def _evaluate(self, state: _Customer, instant: datetime) -> Decision:
-        return self._engine.evaluate(state.record, state.events, as_of=instant)
+        """``engine.evaluate(record, events, as_of=instant)``: the history is checked
+        (each event was, as it was posted) and in history order (``keys``), so the
+        events known at ``instant`` are a prefix of it; only the decision is computed."""
+        cut = bisect.bisect_right(state.keys, utc_wall(instant), key=_instant_of)
+        with engine_context():
+            return self._engine._decide(state.record, tuple(state.events[:cut]), instant,
+                                        later=len(state.events) - cut)
 
     def _reevaluate(self, state: _Customer, instant: datetime, *, at: datetime,
                     correction: bool) -> list[Change]:
