@@ -18,6 +18,8 @@ import annotated_types as at
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
+from ..models._types import day_not_a_number
+
 __all__ = ["FieldSpec", "Kind", "field_specs"]
 
 Kind = Literal["str", "choice", "bool", "decimal", "int", "date", "other"]
@@ -70,6 +72,12 @@ def _only_forbids_inf_nan(meta: Any) -> bool:
     return fields == {"allow_inf_nan": False}
 
 
+def _refuses_numbers(meta: Any) -> bool:
+    """The ``Day`` type's step (models/_types.py): it only refuses numbers, which the
+    columnar date check (ISO text or a date column) refuses as well."""
+    return getattr(meta, "func", None) is day_not_a_number
+
+
 def _spec(name: str, info: Any) -> FieldSpec:
     base, nullable, meta = _unwrap(info.annotation)
     meta = [*info.metadata, *meta]
@@ -82,7 +90,7 @@ def _spec(name: str, info: Any) -> FieldSpec:
             bounds[key] = Decimal(str(getattr(m, key)))
         elif isinstance(m, at.MinLen):
             min_len = m.min_length
-        elif _only_forbids_inf_nan(m):
+        elif _only_forbids_inf_nan(m) or _refuses_numbers(m):
             continue
         else:
             plain = False

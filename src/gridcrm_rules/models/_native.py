@@ -13,10 +13,10 @@ so values and error records are exactly those of the full schema.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from typing import Any
 
-from pydantic_core import CoreSchema, SchemaValidator
+from pydantic_core import CoreSchema, SchemaValidator, core_schema
 
 __all__ = ["without_steps"]
 
@@ -26,24 +26,44 @@ def _underlying(function: object) -> object:
     return getattr(function, "__func__", function)
 
 
-def _strip(node: Any, steps: Collection[object]) -> Any:
-    """``node`` with every ``function-before`` step calling one of ``steps`` removed."""
+Guard = tuple[type, str]
+"""What a step's input must be for the step to be the identity on it: an instance of the
+class, or text matching the pattern."""
+
+
+def _guarded(inner: Any, guard: Guard) -> Any:
+    """``inner`` behind a native check that the input is an instance or matching text."""
+    cls, pattern = guard
+    check = core_schema.union_schema([core_schema.is_instance_schema(cls),
+                                      core_schema.str_schema(pattern=pattern)])
+    return core_schema.chain_schema([check, inner])
+
+
+def _strip(node: Any, steps: Collection[object], guards: Mapping[object, Guard]) -> Any:
+    """``node`` with every ``function-before`` step calling one of ``steps`` removed (or,
+    with a guard, replaced by its native check)."""
     if isinstance(node, dict):
         if (
             node.get("type") == "function-before"
-            and _underlying(node["function"]["function"]) in steps
+            and (step := _underlying(node["function"]["function"])) in steps
         ):
-            return _strip(node["schema"], steps)
-        return {key: _strip(value, steps) for key, value in node.items()}
+            inner = _strip(node["schema"], steps, guards)
+            return _guarded(inner, guards[step]) if step in guards else inner
+        return {key: _strip(value, steps, guards) for key, value in node.items()}
     if isinstance(node, list):
-        return [_strip(item, steps) for item in node]
+        return [_strip(item, steps, guards) for item in node]
     return node
 
 
 def without_steps(
-    schema: CoreSchema, steps: Collection[object]
+    schema: CoreSchema, steps: Collection[object], *,
+    guards: Mapping[object, Guard] | None = None,
 ) -> SchemaValidator:
     """A validator of ``schema`` without the ``before`` steps that call one of ``steps``.
+
+    A step in ``guards`` is replaced by a native check of the inputs it is the identity
+    on (an instance of a class or text matching a pattern, :data:`Guard`); any other
+    input fails the native validator, so the full schema runs the step.
 
     pydantic-core otherwise replaces a model's schema inside the union by the model's
     own, already built validator (steps included), so the stripped schema is built with
@@ -51,7 +71,8 @@ def without_steps(
     correct (at worst the steps run), only not faster.
     """
     wanted = {_underlying(step) for step in steps}
-    stripped = _strip(schema, wanted)
+    checks = {_underlying(step): guard for step, guard in (guards or {}).items()}
+    stripped = _strip(schema, wanted, checks)
     try:
         return SchemaValidator(stripped, None, _use_prebuilt=False)
     except TypeError:  # pragma: no cover - a pydantic-core without prebuilt validators

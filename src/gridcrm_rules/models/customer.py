@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ._missing import drop_missing
+from ._types import Day
 
 __all__ = [
     "Category",
@@ -114,7 +114,7 @@ class Customer(BaseModel):
         description="Key-account tier 1/2/3 (KA-TIER), as assigned by the population step "
         "gridcrm_rules.population.assign_tiers (revenue share); None = not yet tiered.",
     )
-    connected_on: date | None = Field(
+    connected_on: Day | None = Field(
         default=None,
         description="Day the customer was connected (接电); used by the since_connection "
         "reading of KA-GEN for a customer connected during the previous year.",

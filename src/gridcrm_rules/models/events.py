@@ -19,7 +19,17 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from .._time import local_date, start_of_day
 from ._missing import drop_missing
 from ._native import without_steps
-from ._types import Instant, Kwh, Money, YearMonth, instant_from_date
+from ._types import (
+    DAY_TEXT,
+    INSTANT_TEXT,
+    Day,
+    Instant,
+    Kwh,
+    Money,
+    YearMonth,
+    day_not_a_number,
+    instant_from_date,
+)
 
 __all__ = [
     "EVENT_MODELS",
@@ -88,7 +98,7 @@ class BillIssued(_EventBase):
     type: Literal["bill_issued"] = "bill_issued"
     period: YearMonth
     amount: Money
-    due: date
+    due: Day
 
 
 class PaymentReceived(_EventBase):
@@ -232,8 +242,8 @@ class MeterReading(_EventBase):
 
     type: Literal["meter_reading"] = "meter_reading"
     at: Instant
-    period_start: date
-    period_end: date
+    period_start: Day
+    period_end: Day
     kwh: Kwh
 
     @model_validator(mode="after")
@@ -524,7 +534,9 @@ EventType = Literal[
 _EVENTS: TypeAdapter[tuple[Event, ...]] = TypeAdapter(
     tuple[Event, ...], config=ConfigDict(title="events")
 )
-_NATIVE_EVENTS = without_steps(_EVENTS.core_schema, (_EventBase._not_given, instant_from_date))
+_NATIVE_EVENTS = without_steps(
+    _EVENTS.core_schema, (_EventBase._not_given, instant_from_date, day_not_a_number),
+    guards={instant_from_date: (datetime, INSTANT_TEXT), day_not_a_number: (date, DAY_TEXT)})
 """``_EVENTS`` without its Python steps: the fast path of :func:`parse_events` (``._native``)."""
 
 
