@@ -445,10 +445,10 @@ def test_verify_reads_params_as_evaluate_does(capsys: pytest.CaptureFixture[str]
 
 
 @pytest.mark.parametrize(("value", "reason"), [
-    ("2026-13-01", "month must be in 1..12"),
-    ("yesterday", "Invalid isoformat string"),
-    ("20261101", "not a date"),
-    ("2026-11-22T09:00:00", "naive datetime"),
+    ("2026-13-01", "got '2026-13-01' (month must be in 1..12)"),
+    ("yesterday", "got 'yesterday' (Invalid isoformat string"),
+    ("20261101", "got '20261101' (not a date)"),
+    ("2026-11-22T09:00:00", "naive datetime: give a time zone"),
 ])
 def test_a_bad_as_of_names_the_option_and_the_forms_it_takes(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], value: str, reason: str
@@ -459,6 +459,6 @@ def test_a_bad_as_of_names_the_option_and_the_forms_it_takes(
                     ["diff", "--param", "year_window=calendar_year"]):
         assert main([*command, "--customers", str(customers), "--as-of", value]) == 2
         err = capsys.readouterr().err
-        assert err.startswith(f"error: --as-of {value!r}: expected a date (2026-11-22) or an "
-                              "ISO datetime with its offset"), err
+        assert err.startswith("error: --as-of: "), err
         assert reason in err
+        assert len(err.strip().splitlines()) == 1

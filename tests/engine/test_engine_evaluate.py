@@ -379,3 +379,44 @@ def test_from_packs_include_defaults_keeps_the_other_built_ins(fixtures_dir: Pat
     assert d.credit is not None
     assert d.credit.rule_ids == ("CR-GAP",)
     assert d.entitlements  # the built-in entitlements pack read the custom grade
+
+
+# -- arguments that are not what evaluate takes ---------------------------------------------
+@pytest.mark.parametrize(("as_of", "error", "message"), [
+    (None, TypeError, "as_of: expected a date, an aware datetime or ISO 8601 text, got NoneType"),
+    (20261122, TypeError, "as_of: expected a date, an aware datetime or ISO 8601 text, got int"),
+    ("2026/11/22", ValueError, "as_of: expected ISO 8601 text"),
+    ("20261122", ValueError, "as_of: expected ISO 8601 text"),
+    (datetime(2026, 11, 22, 9), ValueError, "as_of: naive datetime"),
+])
+def test_a_bad_as_of_names_the_argument(
+    credit: gr.Engine, as_of: Any, error: type[Exception], message: str
+) -> None:
+    customer = {"id": "C1", "category": "residential", "supply_voltage_kv": "0.22"}
+    with pytest.raises(error, match=f"^{re.escape(message)}"):
+        credit.evaluate(customer, [], as_of=as_of)
+    with pytest.raises(error, match=r"^advance_to: "):
+        credit.live().advance_to(as_of)
+
+
+@pytest.mark.parametrize(("events", "message"), [
+    (None, "got None; pass [] for no events"),
+    ({"type": "theft_detected", "id": "t", "at": "2026-01-05"}, "got one dict; wrap a single"),
+    ("theft", "got one str"),
+])
+def test_events_that_are_not_a_list_of_records_say_what_to_pass(
+    credit: gr.Engine, events: Any, message: str
+) -> None:
+    """A dict, a string or None would otherwise be iterated key by key (or fail inside)."""
+    customer = {"id": "C1", "category": "residential", "supply_voltage_kv": "0.22"}
+    with pytest.raises(TypeError, match=re.escape(message)):
+        credit.evaluate(customer, events, as_of="2026-11-22")
+
+
+def test_a_dataframe_of_events_says_to_pass_its_records(credit: gr.Engine) -> None:
+    pl = pytest.importorskip("polars")
+    customer = {"id": "C1", "category": "residential", "supply_voltage_kv": "0.22"}
+    frame = pl.DataFrame([{"type": "theft_detected", "id": "t", "at": "2026-01-05"}])
+    with pytest.raises(TypeError, match=re.escape("pass df.to_dicts()")):
+        credit.evaluate(customer, frame, as_of="2026-11-22")
+    assert credit.evaluate(customer, frame.to_dicts(), as_of="2026-11-22").credit.grade == "D"

@@ -20,7 +20,7 @@ from typing import Any, Literal, TypeVar
 
 import polars as pl
 
-from .._time import to_aware
+from .._time import instant_argument
 from ..engine import Engine
 from ..facts import FactRegistry
 from ..windows import cutoff_of
@@ -54,7 +54,7 @@ DEFAULT_CHUNK = 50_000
 def evaluator_for(engine: Engine, as_of: date | datetime | str,
                   facts: FactRegistry | None = None) -> Evaluator:
     """The chunk evaluator of ``engine`` at ``as_of``."""
-    instant = to_aware(as_of)
+    instant = instant_argument(as_of, "as_of")
     registry = facts if facts is not None else engine.facts
     providers = registry.providers_for(set(engine.program.facts_read))
     fact_types = {n: t for p in providers for n, t in p.provides.items()}

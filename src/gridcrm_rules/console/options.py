@@ -19,7 +19,7 @@ from typing import Any, Final, get_args
 import yaml
 from pydantic import ValidationError
 
-from .._time import to_aware
+from .._time import instant_argument
 from ..calendar import Schedule, WorkingDayCalendar, load_schedules
 from ..calendar.schedule import Fallback
 from ..engine import Engine
@@ -51,13 +51,7 @@ def add_format_option(parser: argparse.ArgumentParser, what: str) -> None:
 def as_of_option(text: str) -> datetime:
     """An ``--as-of`` value: a date (00:00 Shanghai) or an ISO datetime with its offset;
     anything else is a ``ValueError`` naming the option and both forms (exit 2)."""
-    try:
-        if len(text.strip()) != 10 and "T" not in text.upper() and " " not in text.strip():
-            raise ValueError("not a date")  # 20261101 would read as a naive datetime
-        return to_aware(text)
-    except ValueError as exc:
-        raise ValueError(f"--as-of {text!r}: expected a date (2026-11-22) or an ISO datetime "
-                         f"with its offset (2026-11-22T09:00:00+08:00): {exc}") from None
+    return instant_argument(text, "--as-of")
 
 
 def param_option(text: str) -> tuple[str, str]:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 from pydantic import BaseModel
 
 from .._extras import require_extra
-from .._time import local_date, to_aware
+from .._time import instant_argument, local_date
 from ..builtin import default_facts
 from ..calendar import WorkingDayCalendar
 from ..errors import ErrorRecord, PackError
@@ -272,7 +272,7 @@ class Engine:
     ) -> Decision:
         cust = customer if isinstance(customer, Customer) else Customer.model_validate(customer)
         history = parse_events(events)
-        instant = to_aware(as_of)
+        instant = instant_argument(as_of, "as_of")
         known = tuple(known_at(history, instant))
         return self._decide(cust, known, instant, later=len(history) - len(known))
 

@@ -14,7 +14,7 @@ from typing import Literal
 
 from dateutil.relativedelta import relativedelta
 
-from .._time import local_date, start_of_day, to_aware
+from .._time import instant_argument, local_date, start_of_day
 
 __all__ = ["Every", "regrade_instants"]
 
@@ -34,7 +34,7 @@ def regrade_instants(
     """
     if every != "month":
         raise ValueError(f"every: expected 'month', got {every!r}")
-    lo, hi = to_aware(start), to_aware(end)
+    lo, hi = instant_argument(start, "start"), instant_argument(end, "end")
     if hi < lo:
         raise ValueError(f"end {hi.isoformat()} is before start {lo.isoformat()}")
     month = local_date(lo).replace(day=1)

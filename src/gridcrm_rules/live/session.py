@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from .._time import to_aware
+from .._time import instant_argument
 from ..errors import SnapshotMismatch
 from ..expr.numbers import engine_context
 from ..models import (
@@ -205,7 +205,7 @@ class LiveSession:
         at ``t``; each task whose due passed is reported ``TaskOverdue`` once (at its
         due).  ``t`` before the clock raises ``ValueError``.
         """
-        return self._advance(to_aware(t), skip=None)
+        return self._advance(instant_argument(t, "advance_to"), skip=None)
 
     def _advance(self, instant: datetime, *, skip: str | None) -> tuple[Change, ...]:
         """advance_to; ``skip``: a customer evaluated at ``instant`` by the caller."""

@@ -570,6 +570,8 @@ def parse_events(items: Iterable[BaseModel | Mapping[str, Any]]) -> tuple[Event,
     """
     if isinstance(items, _CheckedHistory):
         return items
+    if not isinstance(items, list | tuple):
+        _refuse_non_history(items)
     given = items if isinstance(items, (list, tuple)) else list(items)
     if all(isinstance(i, _EVENT_CLASSES) for i in given):
         events: tuple[Event, ...] = tuple(given)  # type: ignore[arg-type]  # already validated
@@ -579,6 +581,22 @@ def parse_events(items: Iterable[BaseModel | Mapping[str, Any]]) -> tuple[Event,
     if problems:
         raise ValidationError.from_exception_data("events", problems)
     return _CheckedHistory(events)
+
+
+def _refuse_non_history(items: object) -> None:
+    """A history is an iterable of events: refuse, with what to pass instead, the values a
+    caller plausibly gives by mistake (iterating them would yield keys or column names)."""
+    kind = type(items).__name__
+    if items is None:
+        raise TypeError("events: expected a list of event records (dicts or Event models), "
+                        "got None; pass [] for no events")
+    if isinstance(items, str | bytes | Mapping | BaseModel):
+        raise TypeError(f"events: expected a list of event records, got one {kind}; wrap a "
+                        "single event in a list: [event]")
+    if hasattr(items, "columns"):  # a table: iterating it yields its column names
+        records = "df.to_dicts()" if hasattr(items, "to_dicts") else "df.to_dict('records')"
+        raise TypeError(f"events: expected a list of event records, got a {kind}; pass "
+                        f"{records} (or use evaluate_batch for a table)")
 
 
 def _validate(raw: list[Any]) -> tuple[Event, ...]:
