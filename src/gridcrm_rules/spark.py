@@ -43,7 +43,7 @@ from .batch._catalog import ROW
 from .batch.errors import ERRORS_SCHEMA
 from .batch.evaluate import evaluator_for
 from .batch.result import TASKS_SCHEMA
-from .batch.tables import Extra, check_columns, missing_as_null
+from .batch.tables import Extra, check_columns, id_not_text, missing_as_null
 from .engine import Engine
 
 if TYPE_CHECKING:
@@ -141,6 +141,14 @@ _EDGE_SPACE = r"(?U)^\s+|\s+$"
 is also what polars' ``strip_chars`` removes), as a Java regular expression."""
 
 
+def _text_key(frame: Any, table: str, key: str) -> None:
+    """Refuse an id column that is not text, as the local batch does (on the driver, not
+    as a failed task in every executor)."""
+    dtype = dict(frame.dtypes).get(key)
+    if dtype not in (None, "string", "void"):
+        raise id_not_text(table, key, dtype)
+
+
 def _key(column: Any) -> Any:
     """The partitioning key: the id without edge whitespace, as the models strip it.
 
@@ -173,6 +181,7 @@ def evaluate_spark(
 
     spark = customers.sparkSession
     customer_cols = check_columns(dict(customers.dtypes), "customers", extra)  # type: ignore[arg-type]
+    _text_key(customers, "customers", "id")
     c = customers.select(
         F.lit("c").alias("__tag"),
         _key(F.col("id")),
@@ -183,6 +192,7 @@ def evaluate_spark(
     union = c
     if events is not None:
         event_cols = check_columns(dict(events.dtypes), "events", extra)  # type: ignore[arg-type]
+        _text_key(events, "events", "customer_id")
         e = events.select(
             F.lit("e").alias("__tag"),
             _key(F.col("customer_id")),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -228,3 +229,19 @@ def test_a_customers_table_without_a_required_column_is_one_error(column: str) -
     rows = [{k: v for k, v in C1.items() if k != column}]
     with pytest.raises(BatchInputError, match=f"customers: missing column\\(s\\) {column}$"):
         CREDIT.evaluate_batch(rows, None, as_of=AS_OF)
+
+
+@pytest.mark.parametrize("ids", [[1001, 1002], [1001.0, None]])
+def test_a_numeric_id_column_is_refused_not_converted(ids: list[Any]) -> None:
+    """``evaluate`` refuses a number as an id; a float column (pandas with a NaN) would have
+    become '1001.0' and matched no event, grading a thief A."""
+    customers = pl.DataFrame({"id": ids, "category": ["residential"] * 2,
+                              "supply_voltage_kv": ["0.22"] * 2}, strict=False)
+    with pytest.raises(BatchInputError, match=r"^customers\.id is a column of (Int64|Float64): "
+                       "ids are text"):
+        CREDIT.evaluate_batch(customers, None, as_of=AS_OF)
+    events = pl.DataFrame({"customer_id": [1001], "type": ["theft_detected"], "id": ["t"],
+                           "at": ["2026-01-05"]})
+    text = customers.with_columns(pl.Series("id", ["1001", "1002"]))
+    with pytest.raises(BatchInputError, match=r"^events\.customer_id is a column of Int64"):
+        CREDIT.evaluate_batch(text, events, as_of=AS_OF)

@@ -157,3 +157,13 @@ def test_spark_scopes_an_uncomputable_deadline_to_its_task(spark) -> None:  # ty
         ("decisions", "C4", "calendar_data_missing")]
     local = engine.evaluate_batch(cust, ev, as_of=as_of)
     assert errors.drop("row").rows() == local.errors.drop("row").rows()
+
+
+def test_spark_refuses_a_numeric_id_column_on_the_driver(spark) -> None:  # type: ignore[no-untyped-def]
+    """As the local batch does, before any task runs (not as a failed task per executor)."""
+    from gridcrm_rules.spark import evaluate_spark
+
+    customers = spark.createDataFrame([(1001, "residential", "0.22")],
+                                      ["id", "category", "supply_voltage_kv"])
+    with pytest.raises(gr.errors.BatchInputError, match=r"^customers\.id is a column of bigint"):
+        evaluate_spark(gr.Engine.from_packs(["credit"]), customers, None, as_of=AS_OF)

@@ -36,6 +36,7 @@ from .tables import (
     TableInput,
     check_columns,
     collect_rows,
+    id_not_text,
     missing_as_null,
     to_lazy,
     with_row_index,
@@ -75,8 +76,11 @@ def _numbered(
     schema = frame.collect_schema()
     cols = check_columns({c: t for c, t in schema.items() if c != ROW}, name, extra)
     frame = missing_as_null(frame.select(ROW, *cols), {c: schema[c] for c in cols})
-    if schema[key] != pl.String:
-        frame = frame.with_columns(pl.col(key).cast(pl.String))
+    dtype = schema[key]
+    if dtype == pl.Null or dtype == pl.Categorical or isinstance(dtype, pl.Enum):
+        frame = frame.with_columns(pl.col(key).cast(pl.String))  # text (or no values)
+    elif dtype != pl.String:
+        raise id_not_text(name, key, str(dtype))
     return frame
 
 

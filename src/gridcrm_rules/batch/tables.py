@@ -20,8 +20,8 @@ from ..errors import BatchInputError
 from ..models._missing import none_for_missing
 from ._catalog import CUSTOMER_FIELDS, EVENT_FIELDS, REQUIRED_CUSTOMER_FIELDS, ROW
 
-__all__ = ["BatchInputError", "TableInput", "collect_rows", "is_path", "missing_as_null",
-           "to_lazy", "with_row_index"]
+__all__ = ["BatchInputError", "TableInput", "collect_rows", "id_not_text", "is_path",
+           "missing_as_null", "to_lazy", "with_row_index"]
 
 TableInput = Any
 """A DataFrame, LazyFrame, pandas DataFrame, Arrow table, list of dicts or a path."""
@@ -115,6 +115,16 @@ def collect_rows(frame: pl.LazyFrame) -> pl.DataFrame:
     columns; polars would re-align them in every later operation on the frame.
     """
     return frame.collect().rechunk()
+
+
+def id_not_text(table: str, key: str, dtype: str) -> BatchInputError:
+    """The error for an id column that is not text: ``evaluate`` refuses a number as an id,
+    and a float column (pandas with a NaN) would turn 1001 into '1001.0' and match no
+    event, so the table is refused rather than its ids converted."""
+    return BatchInputError(
+        f"{table}.{key} is a column of {dtype}: ids are text, as Customer.id is; cast it "
+        f"to text first (polars: pl.col({key!r}).cast(pl.String); pandas: "
+        f"df[{key!r}].astype('string'); Spark: F.col({key!r}).cast('string'))")
 
 
 def check_columns(
