@@ -245,3 +245,32 @@ def test_a_numeric_id_column_is_refused_not_converted(ids: list[Any]) -> None:
     text = customers.with_columns(pl.Series("id", ["1001", "1002"]))
     with pytest.raises(BatchInputError, match=r"^events\.customer_id is a column of Int64"):
         CREDIT.evaluate_batch(text, events, as_of=AS_OF)
+
+
+def test_records_mixing_dates_and_text_in_a_column_are_read_as_evaluate_reads_them() -> None:
+    """polars cannot type a column holding ``date`` objects beside text; the batch reads
+    such values as their ISO text (what the models read them as), so it decides what
+    ``evaluate`` decides from the same records; a mix it cannot read is one error."""
+    from datetime import datetime, timedelta, timezone
+    from decimal import Decimal
+
+    tz = timezone(timedelta(hours=8))
+    events = [
+        {"type": "bill_issued", "id": "b1", "period": "2026-08", "amount": Decimal("10.00"),
+         "due": date(2026, 9, 15)},
+        {"type": "bill_issued", "id": "b2", "period": "2026-09", "amount": "12.00",
+         "due": "2026-10-15"},
+        {"type": "payment_received", "id": "p", "at": datetime(2026, 9, 10, tzinfo=tz),
+         "amount": "10.00"},
+        {"type": "theft_detected", "id": "t", "at": "2025-01-05T10:00:00+08:00"},
+    ]
+    batch = CREDIT.evaluate_batch([C1], [{"customer_id": C1["id"], **e} for e in events],
+                                  as_of=AS_OF)
+    scalar = CREDIT.evaluate(C1, events, as_of=AS_OF)
+    assert batch.errors.height == 0
+    assert batch.decisions.select("grade", "fact_arrears_amount").rows() == [
+        (scalar.credit.grade, scalar.credit.facts["arrears_amount"])]
+    odd = [{"customer_id": C1["id"], "type": "theft_detected", "id": "t", "at": "2025-01-05"},
+           {"customer_id": C1["id"], "type": "theft_detected", "id": "u", "at": [1]}]
+    with pytest.raises(BatchInputError, match=r"mix value types in a column \('at': list, str\)"):
+        CREDIT.evaluate_batch([C1], odd, as_of=AS_OF)

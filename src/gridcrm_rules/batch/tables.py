@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
@@ -85,11 +87,42 @@ def to_lazy(obj: TableInput) -> pl.LazyFrame:
         # Missing values (NaN, pd.NA, pd.NaT) as None -- null -- before polars types the
         # columns: a NaN among texts would otherwise become the text "NaN".
         records = [none_for_missing(r) for r in obj]
-        return pl.DataFrame(records, infer_schema_length=None).lazy()
+        try:
+            return pl.DataFrame(records, infer_schema_length=None).lazy()
+        except pl.exceptions.PolarsError:  # one column holding, say, dates and text
+            return _records_with_mixed_columns(records).lazy()
     raise BatchInputError(
         f"expected a polars/pandas DataFrame, an Arrow table, a list of dicts or a path, "
         f"got {type(obj).__name__}"
     )
+
+
+def _as_text(value: Any) -> Any:
+    """A date, datetime or Decimal as the text the models read exactly as the value."""
+    if isinstance(value, date):  # datetime too: isoformat keeps its offset (or its lack)
+        return value.isoformat()
+    return str(value) if isinstance(value, Decimal) else value
+
+
+def _records_with_mixed_columns(records: list[Mapping[str, Any]]) -> pl.DataFrame:
+    """Records whose columns polars cannot type as one (dates beside text): the columns
+    that mix value types get their dates, datetimes and decimals as ISO text, which the
+    models read as they read the values (``evaluate`` accepts such records); any other
+    mix is a :class:`BatchInputError` naming the columns and their types."""
+    kinds: dict[str, set[str]] = {}
+    for record in records:
+        for key, value in record.items():
+            if value is not None:
+                kinds.setdefault(key, set()).add(type(value).__name__)
+    mixed = {key for key, names in kinds.items() if len(names) > 1}
+    fixed = [{k: _as_text(v) if k in mixed else v for k, v in r.items()} for r in records]
+    try:
+        return pl.DataFrame(fixed, infer_schema_length=None)
+    except pl.exceptions.PolarsError:
+        described = "; ".join(f"{k!r}: {', '.join(sorted(kinds[k]))}" for k in sorted(mixed))
+        raise BatchInputError(f"the records mix value types in a column ({described}); give "
+                              "each column one type (dates and instants as ISO text, "
+                              "amounts as text or Decimal)") from None
 
 
 def missing_as_null(frame: pl.LazyFrame, schema: Mapping[str, pl.DataType]) -> pl.LazyFrame:
