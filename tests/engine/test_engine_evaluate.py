@@ -420,3 +420,19 @@ def test_a_dataframe_of_events_says_to_pass_its_records(credit: gr.Engine) -> No
     with pytest.raises(TypeError, match=re.escape("pass df.to_dicts()")):
         credit.evaluate(customer, frame, as_of="2026-11-22")
     assert credit.evaluate(customer, frame.to_dicts(), as_of="2026-11-22").credit.grade == "D"
+
+
+def test_batch_event_rows_with_their_customer_id_are_taken(credit: gr.Engine) -> None:
+    """Rows of a batch events table carry ``customer_id``: evaluate (and a live post) take
+    them for that customer; a row naming another customer is refused (an extra field)."""
+    customer = {"id": "C1", "category": "residential", "supply_voltage_kv": "0.22"}
+    theft = {"type": "theft_detected", "id": "t", "at": "2026-01-05"}
+    rows = [{"customer_id": " C1", **theft}]
+    assert credit.evaluate(customer, rows, as_of="2026-11-22") == credit.evaluate(
+        customer, [theft], as_of="2026-11-22")
+    live = credit.live()
+    live.post(customer, rows[0])
+    assert live.decision("C1").credit.grade == "D"
+    with pytest.raises(ValidationError) as info:
+        credit.evaluate(customer, [{"customer_id": "C2", **theft}], as_of="2026-11-22")
+    assert info.value.errors()[0]["loc"] == (0, "theft_detected", "customer_id")

@@ -100,6 +100,22 @@ def test_a_refused_first_event_does_not_register_the_customer() -> None:
     assert live.now is None
 
 
+def test_post_many_is_all_or_nothing() -> None:
+    """A refused event among several posts none of them (its error is evaluate's for the
+    history), so retrying the corrected list is not refused as duplicates."""
+    live = ENGINE.live()
+    live.post(CUSTOMER, BILL)
+    before = live.snapshot()
+    late = {"type": "theft_detected", "id": "t2", "at": "2026-10-01T10:00:00+08:00"}
+    with pytest.raises(ValidationError) as info:
+        live.post_many("C1", [THEFT, {**late, "at": "not a date"}])
+    assert info.value.errors()[0]["loc"][:2] == (2, "theft_detected")  # after the bill
+    assert live.snapshot() == before
+    changes = live.post_many("C1", [THEFT, late])
+    assert [e.id for e in live.events("C1")] == ["b1", "t1", "t2"]
+    assert any(isinstance(c, gr.GradeChanged) and c.to_grade == "D" for c in changes)
+
+
 def test_re_adding_a_changed_record_updates_it() -> None:
     live = ENGINE.live()
     live.post(CUSTOMER, BILL)

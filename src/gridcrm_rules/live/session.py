@@ -27,6 +27,7 @@ from ..models import (
     HistoryKey,
     event_instant,
     history_key,
+    of_customer,
     parse_events,
     utc_wall,
 )
@@ -167,6 +168,8 @@ class LiveSession:
         """
         record, cid = self._resolve(customer_or_id)
         state = self._customers.get(cid)
+        if isinstance(event, Mapping):  # a batch events row: its customer_id dropped
+            (event,) = of_customer([event], cid)
         validated = self._validated(state, event)  # raises; nothing changed yet
         instant = event_instant(validated)
         changes: list[Change] = []
@@ -189,13 +192,22 @@ class LiveSession:
     def post_many(
         self, customer_or_id: CustomerInput | str, events: Iterable[EventInput]
     ) -> tuple[Change, ...]:
-        """:meth:`post` each event in turn (stops at the first refused one, raising; the
-        events before it stay posted)."""
+        """:meth:`post` each event in turn; the changes of all of them, in order.
+
+        All or nothing: the events are validated together with the customer's history
+        first (the ``ValidationError`` is the one ``evaluate`` raises for that history),
+        so a refused event leaves the session as it was -- none of them is posted.
+        """
+        record, cid = self._resolve(customer_or_id)
+        given = list(of_customer(list(events), cid))
+        state = self._customers.get(cid)
+        history = state.events if state is not None else []
+        checked = parse_events([*history, *given])[len(history):]  # raises; nothing posted
         changes: list[Change] = []
-        target: CustomerInput | str = customer_or_id
-        for event in events:
+        target: CustomerInput | str = record if record is not None else cid
+        for event in checked:
             changes += self.post(target, event)
-            target = self._resolve(target)[1]
+            target = cid
         return tuple(changes)
 
     def advance_to(self, t: date | datetime | str) -> tuple[Change, ...]:

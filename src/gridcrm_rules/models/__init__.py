@@ -71,6 +71,7 @@ from .events import (
     event_instant,
     history_key,
     known_at,
+    of_customer,
     parse_events,
     utc_wall,
 )
@@ -144,6 +145,7 @@ __all__ = [
     "history_key",
     "is_missing",
     "known_at",
+    "of_customer",
     "parse_events",
     "utc_wall",
 ]

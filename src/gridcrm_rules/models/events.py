@@ -71,6 +71,7 @@ __all__ = [
     "event_instant",
     "history_key",
     "known_at",
+    "of_customer",
     "parse_events",
     "utc_wall",
 ]
@@ -581,6 +582,23 @@ def parse_events(items: Iterable[BaseModel | Mapping[str, Any]]) -> tuple[Event,
     if problems:
         raise ValidationError.from_exception_data("events", problems)
     return _CheckedHistory(events)
+
+
+def of_customer(
+    items: Iterable[BaseModel | Mapping[str, Any]], customer_id: str
+) -> Iterable[BaseModel | Mapping[str, Any]]:
+    """A history given as rows of a batch events table (each with its ``customer_id``):
+    the key dropped where it names ``customer_id`` (edge whitespace stripped, as ids are
+    read), so ``evaluate`` takes the rows it would be given per customer.  A row naming
+    another customer keeps the key, which the event models refuse (an extra field)."""
+    if not isinstance(items, list | tuple) or not items or not isinstance(items[0], Mapping):
+        return items  # models, or no rows: nothing to drop (and no cost)
+    return [
+        {k: v for k, v in item.items() if k != "customer_id"}
+        if isinstance(item, Mapping) and isinstance(item.get("customer_id"), str)
+        and item["customer_id"].strip() == customer_id else item
+        for item in items
+    ]
 
 
 def _refuse_non_history(items: object) -> None:
