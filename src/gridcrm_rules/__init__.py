@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # the names as mypy and editors see them; at run time: __geta
     from .calendar import Schedule, WorkingDayCalendar, load_schedules
     from .engine import DEFAULT_PACKS, Engine
     from .errors import (
+        BatchInputError,
         CalendarDataMissing,
         ErrorRecord,
         EvaluationError,
@@ -88,6 +89,7 @@ _EXPORTS: Final[dict[str, str]] = {
     "load_schedules": ".calendar",
     "DEFAULT_PACKS": ".engine",
     "Engine": ".engine",
+    "BatchInputError": ".errors",
     "CalendarDataMissing": ".errors",
     "ErrorRecord": ".errors",
     "EvaluationError": ".errors",
@@ -190,6 +192,7 @@ def _installed_version() -> str:
 __all__ = [
     "BUILTIN_PACKS",
     "DEFAULT_PACKS",
+    "BatchInputError",
     "CalendarDataMissing",
     "Change",
     "Citation",

@@ -93,7 +93,8 @@ def _invalid_histories(frame: pl.DataFrame, rejected: Mapping[str, list[int]]) -
     hit = frame.filter(pl.col("customer_id").is_in(_ids(list(rejected))))
     for r in hit.sort("customer_id", ROW).iter_rows(named=True):
         rows = sorted(set(rejected[r["customer_id"]]))
-        msg = f"{len(rows)} invalid event row(s): {', '.join(map(str, rows[:10]))}"
+        msg = (f"{len(rows)} invalid event row(s): {', '.join(map(str, rows[:10]))}"
+               + (f", ... ({len(rows) - 10} more)" if len(rows) > 10 else ""))
         errors.append(ErrorRow("customers", r[ROW], r["customer_id"], "events", "invalid_events",
                                msg))
     return errors

@@ -239,10 +239,12 @@ class LiveSession:
         return tuple(changes)
 
     # -- state as data ------------------------------------------------------------
-    def snapshot(self, customer_ids: Iterable[str] | None = None) -> bytes:
+    def snapshot(self, customer_ids: str | Iterable[str] | None = None) -> bytes:
         """The session's inputs as JSON bytes (format ``gridcrm-live/1``), for
         :meth:`Engine.live(restore=...) <gridcrm_rules.Engine.live>`."""
-        wanted = list(self._customers) if customer_ids is None else list(customer_ids)
+        wanted = (list(self._customers) if customer_ids is None
+                  else [customer_ids] if isinstance(customer_ids, str)  # one id, not its letters
+                  else list(customer_ids))
         customers = {
             cid: CustomerState(
                 record=self._state(cid).record.model_dump(mode="json"),
