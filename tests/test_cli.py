@@ -261,3 +261,26 @@ def test_cli_test_builtin_runs_the_librarys_own_scenarios(
     assert capsys.readouterr().out.strip().endswith(f"{shipped} passed, 0 failed")
     assert main(["test"]) == 2
     assert "or --builtin" in capsys.readouterr().err
+
+
+def test_the_wheels_scenario_layout_runs_every_scenario(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The files pyproject's force-include puts in the wheel, copied as it maps them: every
+    scenario passes from there (one names a fixture pack by a relative path)."""
+    import shutil
+    import tomllib
+
+    import gridcrm_rules.scenarios.builtin as builtin
+
+    root = Path(__file__).resolve().parents[1]
+    wheel = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["hatch"]["build"][
+        "targets"]["wheel"]["force-include"]
+    package = tmp_path / "site" / "gridcrm_rules"
+    for source, target in wheel.items():
+        shutil.copytree(root / source, tmp_path / "site" / target)
+    monkeypatch.setattr(builtin, "_PACKAGE", package)
+    assert builtin.builtin_scenarios() == package / "_tests" / "scenarios"
+    shipped = len([*(root / "tests" / "scenarios").rglob("*.yaml")])
+    assert main(["test", "--builtin"]) == 0
+    assert capsys.readouterr().out.strip().endswith(f"{shipped} passed, 0 failed")

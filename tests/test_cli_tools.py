@@ -462,3 +462,16 @@ def test_a_bad_as_of_names_the_option_and_the_forms_it_takes(
         assert err.startswith("error: --as-of: "), err
         assert reason in err
         assert len(err.strip().splitlines()) == 1
+
+
+def test_an_infinite_param_and_a_control_character_in_a_schedule_are_user_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["verify", "--param", "cb_biz_working_days=inf"]) == 2
+    assert "cb_biz_working_days" in capsys.readouterr().err
+    bad = tmp_path / "schedule.yaml"
+    bad.write_bytes(b"year: 2027\x07\n")
+    assert main(["demo", "--schedule", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {bad}: not a well-formed YAML schedule file")
+    assert len(err.strip().splitlines()) == 1

@@ -189,6 +189,8 @@ def _allowed(spec: ParamSpec) -> str:
         parts.append(f">= {spec.minimum}")
     elif spec.maximum is not None:
         parts.append(f"<= {spec.maximum}")
+    if spec.below is not None:
+        parts.append(f"< {spec.below}")
     if spec.choices is not None:
         parts.append("one of " + ", ".join(map(str, spec.choices)))
     return ", ".join(parts)

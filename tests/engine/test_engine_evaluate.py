@@ -436,3 +436,19 @@ def test_batch_event_rows_with_their_customer_id_are_taken(credit: gr.Engine) ->
     with pytest.raises(ValidationError) as info:
         credit.evaluate(customer, [{"customer_id": "C2", **theft}], as_of="2026-11-22")
     assert info.value.errors()[0]["loc"] == (0, "theft_detected", "customer_id")
+
+
+def test_batch_event_rows_from_a_generator_are_taken_too(credit: gr.Engine) -> None:
+    customer = {"id": "C1", "category": "residential", "supply_voltage_kv": "0.22"}
+    theft = {"type": "theft_detected", "id": "t", "at": "2026-01-05"}
+    rows = (r for r in [{"customer_id": "C1", **theft}])
+    assert credit.evaluate(customer, rows, as_of="2026-11-22").credit.grade == "D"
+
+
+def test_a_night_hour_of_24_is_refused_and_a_fractional_one_taken() -> None:
+    """``next_daytime`` takes an hour of the day in [0, 24): the parameter says so."""
+    engine = gr.Engine.from_packs(["callbacks"])
+    assert engine.with_params(po_night_start_hour="21.5").params["po_night_start_hour"] == \
+        Decimal("21.5")
+    with pytest.raises(PackError, match="expected below 24, got 24"):
+        engine.with_params(po_night_start_hour=24)

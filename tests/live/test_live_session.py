@@ -242,3 +242,9 @@ def test_overdue_from_is_the_first_overdue_instant(due: datetime) -> None:
     first = overdue_from(due)
     assert task_status(due, None, first)[0] == "overdue"
     assert task_status(due, None, first - timedelta(microseconds=1))[0] == "open"
+
+
+def test_post_many_with_no_events_still_follows_the_customer() -> None:
+    live = ENGINE.live()
+    assert live.post_many(CUSTOMER, []) == ()
+    assert live.customers == ("C1",)

@@ -62,3 +62,25 @@ def test_a_compact_theft_date_does_not_silently_grade_a() -> None:
     # the ISO forms are read as before
     for at in ("2026-01-05", "2026-01-05T10:00:00+08:00", "2026-01-05 02:00:00Z"):
         assert ENGINE.evaluate(CUSTOMER, _events("at", at), as_of="2026-11-22").credit.grade == "D"
+
+
+def test_numpy_numbers_are_refused_too() -> None:
+    np = pytest.importorskip("numpy")
+    for value in (np.int64(20260105), np.int32(1767225600), np.float32(1.5e9)):
+        with pytest.raises(ValidationError, match="got the number"):
+            parse_events(_events("at", value))
+        with pytest.raises(ValidationError, match="got the number"):
+            parse_events(_events("due", value))
+
+
+@pytest.mark.parametrize("field", ["at", "due"])
+def test_padded_text_is_refused_on_the_fast_path_as_on_the_full_one(field: str) -> None:
+    """The native guard takes text as given: with the models' whitespace stripping it had
+    accepted a padded instant that the full schema refuses (and evaluate_batch refused)."""
+    value = " 2026-01-05T10:00:00+08:00 " if field == "at" else " 2026-02-05 "
+    with pytest.raises(ValidationError):
+        parse_events(_events(field, value))
+    canonical = "2026-01-06" if field == "at" else "2026-02-06"  # forces the full schema
+    with pytest.raises(ValidationError):
+        parse_events([*_events(field, value),
+                      *({**e, "id": "other"} for e in _events(field, canonical))])

@@ -73,6 +73,8 @@ def param_value(text: str) -> Any:
         number = Decimal(text)
     except ArithmeticError:
         return text
+    if not number.is_finite():
+        return number  # the parameter's spec refuses it
     return int(number) if number == number.to_integral_value() and "." not in text else number
 
 
@@ -125,6 +127,9 @@ def schedules_file(path: str) -> tuple[Schedule, ...]:
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else path
         raise ValueError(f"{where}: not a well-formed YAML schedule file: "
                          f"{exc.problem or exc.context}") from None
+    except yaml.YAMLError as exc:  # e.g. a control character (yaml.reader.ReaderError)
+        reason = " ".join(str(exc).split())
+        raise ValueError(f"{path}: not a well-formed YAML schedule file: {reason}") from None
     except json.JSONDecodeError as exc:
         raise ValueError(f"{path}:{exc.lineno}:{exc.colno}: not a well-formed JSON schedule "
                          f"file: {exc.msg}") from None

@@ -203,6 +203,8 @@ class LiveSession:
         state = self._customers.get(cid)
         history = state.events if state is not None else []
         checked = parse_events([*history, *given])[len(history):]  # raises; nothing posted
+        if not checked and record is not None:
+            return self.add_customer(record)  # no events: the record is still followed
         changes: list[Change] = []
         target: CustomerInput | str = record if record is not None else cid
         for event in checked:

@@ -35,7 +35,11 @@ def _guarded(inner: Any, guard: Guard) -> Any:
     """``inner`` behind a native check that the input is an instance or matching text."""
     cls, pattern = guard
     check = core_schema.union_schema([core_schema.is_instance_schema(cls),
-                                      core_schema.str_schema(pattern=pattern)])
+                                      # as given: a model's str_strip_whitespace would
+                                      # otherwise pass stripped text on, which the full
+                                      # schema (the step, then the parser) refuses
+                                      core_schema.str_schema(pattern=pattern,
+                                                             strip_whitespace=False)])
     return core_schema.chain_schema([check, inner])
 
 

@@ -6,6 +6,7 @@ naive datetimes, negative money, more than two decimals of a yuan.
 
 from __future__ import annotations
 
+import numbers
 import re
 from datetime import date, datetime
 from decimal import Decimal
@@ -32,7 +33,7 @@ DAY_TEXT = r"^\d{4}-\d{2}-\d{2}$"
 def _refuse_number(value: Any, expected: str) -> None:
     """pydantic reads a number (``20260105``, ``"1767225600"``) given for a date or an
     instant as a Unix time: a silent guess of 1970 for a compact date.  Refuse it."""
-    if isinstance(value, int | float | Decimal) or (
+    if isinstance(value, numbers.Number) or (  # numpy's numbers too
             isinstance(value, str) and _NUMBER.match(value)):
         raise ValueError(f"expected {expected}, got the number {value!r} (a number is not "
                          "read as a date or a Unix time)")

@@ -591,8 +591,11 @@ def of_customer(
     the key dropped where it names ``customer_id`` (edge whitespace stripped, as ids are
     read), so ``evaluate`` takes the rows it would be given per customer.  A row naming
     another customer keeps the key, which the event models refuse (an extra field)."""
-    if not isinstance(items, list | tuple) or not items or not isinstance(items[0], Mapping):
-        return items  # models, or no rows: nothing to drop (and no cost)
+    if not isinstance(items, list | tuple):
+        _refuse_non_history(items)  # None, one dict, a DataFrame: say what to pass
+        items = list(items)
+    if not any(isinstance(item, Mapping) and "customer_id" in item for item in items):
+        return items
     return [
         {k: v for k, v in item.items() if k != "customer_id"}
         if isinstance(item, Mapping) and isinstance(item.get("customer_id"), str)

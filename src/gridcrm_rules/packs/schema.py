@@ -81,7 +81,10 @@ class ParamSpec(BaseModel):
     """A number parameter's smallest allowed value (inclusive), e.g. 1 for a count of
     working days: a value below it is refused when the engine is built."""
     maximum: Decimal | None = None
-    """A number parameter's largest allowed value (inclusive), e.g. 23 for an hour."""
+    """A number parameter's largest allowed value (inclusive), e.g. 12 for a month."""
+    below: Decimal | None = None
+    """A number parameter's bound it must stay under (exclusive), e.g. 24 for an hour of
+    the day that may be fractional (21.5 is 21:30)."""
     whole: bool = False
     """A number parameter must be a whole number (a count of days, a month, an hour)."""
     doc: str = ""
@@ -92,9 +95,9 @@ class ParamSpec(BaseModel):
     @model_validator(mode="after")
     def _default_typed_and_in_choices(self) -> ParamSpec:
         if self.type != "number" and (self.minimum is not None or self.maximum is not None
-                                      or self.whole):
-            raise ValueError(f"minimum, maximum and whole apply to number parameters, not to "
-                             f"{self.type}")
+                                      or self.below is not None or self.whole):
+            raise ValueError(f"minimum, maximum, below and whole apply to number parameters, "
+                             f"not to {self.type}")
         if (self.minimum is not None and self.maximum is not None
                 and self.minimum > self.maximum):
             raise ValueError(f"minimum {self.minimum} is above maximum {self.maximum}")
@@ -106,7 +109,8 @@ class ParamSpec(BaseModel):
 
         Numbers become ``int`` or ``Decimal`` (a float goes through its text, so
         0.3 is Decimal('0.3')); dates and datetimes are parsed from ISO text.  A number
-        outside ``minimum``..``maximum`` or, with ``whole``, with a fraction is refused.
+        outside ``minimum``..``maximum`` (or not under ``below``) or, with ``whole``, with a
+        fraction is refused.
         """
         converted = _coerce(self.type, value)
         if self.choices is not None and converted not in self.choices:
@@ -118,6 +122,8 @@ class ParamSpec(BaseModel):
                 raise ValueError(f"expected at least {self.minimum}, got {value!r}")
             if self.maximum is not None and converted > self.maximum:
                 raise ValueError(f"expected at most {self.maximum}, got {value!r}")
+            if self.below is not None and converted >= self.below:
+                raise ValueError(f"expected below {self.below}, got {value!r}")
         return converted
 
 
