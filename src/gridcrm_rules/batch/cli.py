@@ -20,6 +20,7 @@ from typing import Any
 from .._text import counted
 from ..console import (
     add_calendar_options,
+    add_encoding_option,
     add_format_option,
     add_param_option,
     as_of_option,
@@ -56,8 +57,7 @@ def add_evaluate_command(subparsers: Any) -> None:
                    help="no progress bar (there is none anyway when stderr is not a terminal)")
     p.add_argument("--out-format", choices=OUT_FORMATS, default="parquet",
                    help="parquet (default), csv (nested columns as JSON text) or jsonl")
-    p.add_argument("--encoding", default="utf-8",
-                   help="text encoding of CSV inputs, e.g. gbk for Chinese Excel (default utf-8)")
+    add_encoding_option(p)
     p.add_argument("--max-errors", type=_count, default=0, metavar="N",
                    help="exit 0 with up to N rows in the errors table (default 0: any refused "
                    "row or failed part exits 1)")

@@ -3,6 +3,7 @@
 from .guard import EXIT_BROKEN_PIPE, EXIT_USER_ERROR, run_guarded
 from .options import (
     add_calendar_options,
+    add_encoding_option,
     add_format_option,
     add_param_option,
     as_of_option,
@@ -16,6 +17,7 @@ __all__ = [
     "EXIT_BROKEN_PIPE",
     "EXIT_USER_ERROR",
     "add_calendar_options",
+    "add_encoding_option",
     "add_format_option",
     "add_param_option",
     "as_of_option",

@@ -27,6 +27,7 @@ from ..engine import Engine
 __all__ = [
     "FORMATS",
     "add_calendar_options",
+    "add_encoding_option",
     "add_format_option",
     "add_param_option",
     "calendar_from",
@@ -90,6 +91,13 @@ def params_from(args: argparse.Namespace) -> dict[str, Any]:
     """The parameters of the ``--param`` options (:func:`add_param_option`)."""
     pairs = map(param_option, getattr(args, "param", None) or [])
     return {name: param_value(value) for name, value in pairs}
+
+
+def add_encoding_option(parser: argparse.ArgumentParser) -> None:
+    """``--encoding ENC``: the text encoding of CSV inputs (GBK from Chinese Excel)."""
+    parser.add_argument(
+        "--encoding", default="utf-8",
+        help="text encoding of CSV inputs, e.g. gbk for Chinese Excel (default utf-8)")
 
 
 def add_calendar_options(parser: argparse.ArgumentParser) -> None:

@@ -33,7 +33,6 @@ from ..models import (
     Trace,
     event_instant,
     known_at,
-    of_customer,
     parse_events,
 )
 from ..packs import PackRegistry, PackSpec, ResolvedPack
@@ -272,7 +271,7 @@ class Engine:
         self, customer: CustomerInput, events: Iterable[EventInput], as_of: date | datetime | str
     ) -> Decision:
         cust = customer if isinstance(customer, Customer) else Customer.model_validate(customer)
-        history = parse_events(of_customer(events, cust.id))
+        history = parse_events(events, customer_id=cust.id)
         instant = instant_argument(as_of, "as_of")
         known = tuple(known_at(history, instant))
         return self._decide(cust, known, instant, later=len(history) - len(known))

@@ -24,10 +24,11 @@ from typing import Any
 
 from ..console import (
     add_calendar_options,
+    add_encoding_option,
     add_param_option,
     as_of_option,
+    calendar_from,
     params_from,
-    with_calendar,
 )
 
 __all__ = ["add_diff_command", "engines_to_compare", "run_diff"]
@@ -55,8 +56,7 @@ def add_diff_command(subparsers: Any) -> None:
                    help="drop input columns that are not model fields")
     p.add_argument("--no-progress", action="store_true",
                    help="no progress bar (there is none anyway when stderr is not a terminal)")
-    p.add_argument("--encoding", default="utf-8",
-                   help="text encoding of CSV inputs, e.g. gbk for Chinese Excel (default utf-8)")
+    add_encoding_option(p)
     add_calendar_options(p)
     p.set_defaults(func=run_diff)
 
@@ -92,7 +92,9 @@ def run_diff(args: argparse.Namespace) -> int:
     from .comparison import compare
 
     before, after = engines_to_compare(list(args.pack), params_from(args))
-    before, after = with_calendar(before, args), with_calendar(after, args)
+    calendar = calendar_from(args)  # the schedule files read once, for both engines
+    if calendar is not None:
+        before, after = before.with_calendar(calendar), after.with_calendar(calendar)
     customers, events = _table(args.customers, args.encoding), _table(args.events, args.encoding)
     try:
         result = compare(before, after, customers, events, as_of=as_of_option(args.as_of),

@@ -199,10 +199,10 @@ class LiveSession:
         so a refused event leaves the session as it was -- none of them is posted.
         """
         record, cid = self._resolve(customer_or_id)
-        given = list(of_customer(list(events), cid))
         state = self._customers.get(cid)
         history = state.events if state is not None else []
-        checked = parse_events([*history, *given])[len(history):]  # raises; nothing posted
+        # validated with the history (raises; nothing posted), batch rows' customer_id taken
+        checked = parse_events([*history, *events], customer_id=cid)[len(history):]
         if not checked and record is not None:
             return self.add_customer(record)  # no events: the record is still followed
         changes: list[Change] = []

@@ -561,8 +561,14 @@ class _CheckedHistory(tuple):  # type: ignore[type-arg]  # a tuple of events, as
     __slots__ = ()
 
 
-def parse_events(items: Iterable[BaseModel | Mapping[str, Any]]) -> tuple[Event, ...]:
+def parse_events(
+    items: Iterable[BaseModel | Mapping[str, Any]], *, customer_id: str | None = None
+) -> tuple[Event, ...]:
     """Validate a history: every item, then uniqueness of ids and bill references.
+
+    ``customer_id``: the customer the history is of; records that carry it as their
+    ``customer_id`` (rows of a batch events table) are taken without it
+    (:func:`of_customer`).
 
     Raises ``pydantic.ValidationError`` naming the position and field of each
     problem (e.g. ``3.id: duplicate event id 'e1' (first at position 0)``).  The
@@ -577,30 +583,26 @@ def parse_events(items: Iterable[BaseModel | Mapping[str, Any]]) -> tuple[Event,
     if all(isinstance(i, _EVENT_CLASSES) for i in given):
         events: tuple[Event, ...] = tuple(given)  # type: ignore[arg-type]  # already validated
     else:
-        events = _validate([i.model_dump() if isinstance(i, BaseModel) else i for i in given])
+        raw = [i.model_dump() if isinstance(i, BaseModel) else i for i in given]
+        events = _validate(raw if customer_id is None else of_customer(raw, customer_id))
     problems = _history_problems(events)
     if problems:
         raise ValidationError.from_exception_data("events", problems)
     return _CheckedHistory(events)
 
 
-def of_customer(
-    items: Iterable[BaseModel | Mapping[str, Any]], customer_id: str
-) -> Iterable[BaseModel | Mapping[str, Any]]:
-    """A history given as rows of a batch events table (each with its ``customer_id``):
-    the key dropped where it names ``customer_id`` (edge whitespace stripped, as ids are
-    read), so ``evaluate`` takes the rows it would be given per customer.  A row naming
-    another customer keeps the key, which the event models refuse (an extra field)."""
-    if not isinstance(items, list | tuple):
-        _refuse_non_history(items)  # None, one dict, a DataFrame: say what to pass
-        items = list(items)
-    if not any(isinstance(item, Mapping) and "customer_id" in item for item in items):
-        return items
+def of_customer(records: list[Any], customer_id: str) -> list[Any]:
+    """Event records given as rows of a batch events table (each with its
+    ``customer_id``): the key dropped where it names ``customer_id`` (edge whitespace
+    stripped, as ids are read), so ``evaluate`` takes the rows it would be given per
+    customer.  A row naming another customer keeps the key, which the event models refuse
+    (an extra field).  Called on the records path of :func:`parse_events` only: a history
+    of models costs nothing."""
     return [
         {k: v for k, v in item.items() if k != "customer_id"}
         if isinstance(item, Mapping) and isinstance(item.get("customer_id"), str)
         and item["customer_id"].strip() == customer_id else item
-        for item in items
+        for item in records
     ]
 
 
