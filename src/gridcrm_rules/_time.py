@@ -7,12 +7,17 @@ day in Asia/Shanghai.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 __all__ = ["SHANGHAI", "instant_argument", "local_date", "start_of_day", "to_aware"]
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+_UTC_PLUS_8 = timedelta(hours=8)
+_FIXED_SINCE = 1992
+"""Asia/Shanghai has been UTC+08:00 without daylight saving since September 1991 (tz
+database), so an instant of a later year written at +08:00 shows Shanghai's wall clock."""
 
 
 def start_of_day(d: date) -> datetime:
@@ -58,5 +63,7 @@ def local_date(value: date | datetime) -> date:
     if isinstance(value, datetime):
         if value.tzinfo is SHANGHAI:  # already Shanghai wall-clock time (most instants)
             return value.date()
+        if value.utcoffset() == _UTC_PLUS_8 and value.year >= _FIXED_SINCE:
+            return value.date()  # written at +08:00 (pydantic's fixed offset): the same clock
         return to_aware(value).astimezone(SHANGHAI).date()
     return value

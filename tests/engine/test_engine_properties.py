@@ -26,7 +26,7 @@ import gridcrm_rules as gr
 from gridcrm_rules._time import SHANGHAI, local_date
 from gridcrm_rules.areas.credit.settlement import settle
 from gridcrm_rules.engine import GRADE_RANK
-from gridcrm_rules.models import BillIssued, PaymentReceived
+from gridcrm_rules.models import BillIssued, PaymentReceived, history_key
 
 CREDIT = gr.Engine.from_packs(["credit"])
 STRICT = gr.Engine.from_packs(["credit_strict"])
@@ -403,3 +403,32 @@ def test_settlement_ignores_input_order(
     rnd.shuffle(b2)
     rnd.shuffle(p2)
     assert settle(b2, p2) == settle(bills, payments)
+
+
+@given(ledgers())
+def test_settlement_in_history_order_is_the_same_settlement(
+    ledger: tuple[list[BillIssued], list[PaymentReceived]],
+) -> None:
+    """``in_order=True`` (payments as a history in the engine's order holds them: the credit
+    facts' call) skips the sort and changes nothing."""
+    bills, payments = ledger
+    ordered = sorted(payments, key=history_key)
+    assert settle(bills, ordered, in_order=True) == settle(bills, payments)
+
+
+@given(ledgers())
+def test_settled_at_is_the_allocation_that_pays_the_last_yuan(
+    ledger: tuple[list[BillIssued], list[PaymentReceived]],
+) -> None:
+    """``settled_at`` (kept while settling) is the instant of the allocation that brings a
+    bill's allocations up to its amount, replayed from the allocations; None while short."""
+    bills, payments = ledger
+    s = settle(bills, payments)
+    for b in bills:
+        total, expected = Decimal(0), None
+        for a in s.by_bill.get(b.id, ()):
+            total += a.amount
+            if total >= b.amount:
+                expected = a.at
+                break
+        assert s.settled_at(b) == (expected if b.amount > 0 else None)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Final
 
 from pydantic import ValidationError
@@ -93,10 +94,6 @@ class Run:
         self.engine = engine
         self.customer = customer
         self.events = events
-        self.position = {e.id: i for i, e in enumerate(events)}
-        self.by_type: dict[str, list[Event]] = {}
-        for e in events:
-            self.by_type.setdefault(e.type, []).append(e)
         self.as_of = as_of
         self.day = local_date(as_of)
         self.env = env
@@ -115,6 +112,19 @@ class Run:
         """Decisions with a part that could not be decided (their readers are not decided)."""
         self.missing_facts: dict[str, str] = {}
         """Facts whose provider failed (fact name -> provider name)."""
+
+    @cached_property
+    def by_type(self) -> dict[str, list[Event]]:
+        """The events by type, each list in history order (built when a part first asks)."""
+        groups: dict[str, list[Event]] = {}
+        for e in self.events:
+            groups.setdefault(e.type, []).append(e)
+        return groups
+
+    @cached_property
+    def position(self) -> dict[str, int]:
+        """Each event's position in the history (to merge several types' triggers)."""
+        return {e.id: i for i, e in enumerate(self.events)}
 
     def decide(self, d: CompiledDecision, credit_facts: Mapping[str, Any]) -> None:
         if d.spec.over == "customer":

@@ -26,6 +26,8 @@ class FactContext:
 
     customer: Customer
     events: tuple[Event, ...]
+    """The events known at ``as_of``, in the engine's order
+    (:func:`~gridcrm_rules.models.history_key`: instant known, type, id)."""
     as_of: datetime
     cutoff: date
     params: Mapping[str, Any]

@@ -545,6 +545,13 @@ EVENT_MODELS: Mapping[str, type[BaseModel]] = MappingProxyType(
     {m.model_fields["type"].default: m for m in get_args(get_args(Event)[0])}
 )
 """Event ``type`` -> its model (the members of the ``Event`` union)."""
+_MONTH_FIELD: Mapping[type[BaseModel], str] = {BillIssued: "period", MonthlyConsumption: "month"}
+"""The models known when a month closes (:func:`event_instant`), and the month's field."""
+_AT_KNOWN: frozenset[type[BaseModel]] = frozenset(
+    m for m in EVENT_MODELS.values() if m not in _MONTH_FIELD and m is not PlannedOutage
+)
+"""The models known at their ``at`` (:func:`event_instant`); exact classes, so a subclass
+takes the general path."""
 _EVENT_CLASSES = tuple(EVENT_MODELS.values())
 _REFERRING: tuple[type[BaseModel], ...] = tuple(
     m for m in _EVENT_CLASSES if "for_event" in m.model_fields
@@ -754,20 +761,26 @@ def history_key(event: Event) -> HistoryKey:
     (:func:`event_instant`), then type, then id.  Ids are unique in a history, so the
     key never ties.  The one definition used by ``evaluate``, the batch's scalar
     facts and live sessions."""
-    if isinstance(event, BillIssued):
-        return (_month_closed_utc(event.period), event.type, event.id)
-    if isinstance(event, MonthlyConsumption):
-        return (_month_closed_utc(event.month), event.type, event.id)
+    month = _MONTH_FIELD.get(type(event))
+    if month is not None:  # a bill or a month's consumption: known when its month closed
+        return (_month_closed_utc(getattr(event, month)), event.type, event.id)
+    if type(event) in _AT_KNOWN:
+        at: datetime = event.at  # type: ignore[union-attr]  # every _AT_KNOWN model has it
+        offset = at.utcoffset()
+        assert offset is not None, "event instants are aware (models/_types.py)"
+        return (at.replace(tzinfo=None) - offset, event.type, event.id)  # utc_wall, inline
     return (utc_wall(event_instant(event)), event.type, event.id)
 
 
 def known_at(history: Iterable[Event], as_of: datetime) -> list[Event]:
     """The events of ``history`` known at ``as_of`` (:func:`event_instant` at or before
     it), in history order (:func:`history_key`): what ``evaluate`` and the fact providers
-    read.  One key per event; the sort never compares events (the key never ties)."""
+    read.  One key per event; the sort compares keys only (the key never ties)."""
     until = utc_wall(as_of)
-    keyed = [(key, e) for e in history if (key := history_key(e))[0] <= until]
-    return [e for _, e in sorted(keyed)]
+    events = history if isinstance(history, list | tuple) else list(history)
+    keys = list(map(history_key, events))
+    return [events[i] for i in sorted(range(len(keys)), key=keys.__getitem__)
+            if keys[i][0] <= until]
 
 
 @lru_cache(maxsize=4096)

@@ -22,6 +22,9 @@ __all__ = ["ARREARS_IN_YEAR_READINGS", "CREDIT_FACTS", "CREDIT_PARAMS", "arrears
            "credit_facts"]
 
 _ZERO = Decimal("0")
+_BILL = BillIssued.model_fields["type"].default
+_PAYMENT = PaymentReceived.model_fields["type"].default
+_OFFENCES = frozenset(m.model_fields["type"].default for m in (TheftDetected, ViolationRecorded))
 
 CREDIT_PARAMS = ("arrears_reading", "year_window", "arrears_in_year_reading")
 """Pack parameters the credit facts read (defaults in areas/credit/credit.yaml)."""
@@ -46,14 +49,16 @@ def credit_facts(ctx: FactContext) -> Mapping[str, Any]:
     bills: list[BillIssued] = []
     payments: list[PaymentReceived] = []
     offence_instants: list[datetime] = []
-    for e in ctx.events:  # one pass over the history
-        if isinstance(e, BillIssued):
-            bills.append(e)
-        elif isinstance(e, PaymentReceived):
-            payments.append(e)
-        elif isinstance(e, TheftDetected | ViolationRecorded):
-            offence_instants.append(e.at)
-    settlement = settle(bills, payments, unknown_bill="hold")
+    for e in ctx.events:  # one pass over the history, split by its ``type`` literal
+        kind = e.type
+        if kind == _BILL:
+            bills.append(e)  # type: ignore[arg-type]  # the type literal names the model
+        elif kind == _PAYMENT:
+            payments.append(e)  # type: ignore[arg-type]
+        elif kind in _OFFENCES:
+            offence_instants.append(e.at)  # type: ignore[union-attr]
+    # the context's history is in the engine's order, so payments are in time order
+    settlement = settle(bills, payments, unknown_bill="hold", in_order=True)
     cutoff = ctx.cutoff
     end_of_cutoff = datetime.combine(cutoff, time.max, tzinfo=SHANGHAI)
     window_start, window_end = year_window(cutoff, str(ctx.params["year_window"]))
@@ -63,26 +68,30 @@ def credit_facts(ctx: FactContext) -> Mapping[str, Any]:
     oldest_unpaid: date | None = None
     had_arrears = False
     window_amounts: list[Decimal] = []
+    settled_on = settlement.settled
     for bill in settlement.bills:
-        if bill.due > cutoff:
+        due = bill.due
+        if due > cutoff:
             continue
-        settled = settlement.settled_at(bill) if bill.amount > 0 else None
-        if settled is not None and settled <= end_of_cutoff:
+        amount = bill.amount
+        settled = settled_on.get(bill.id) if amount > _ZERO else None
+        settled_day = None if settled is None else local_date(settled)
+        if settled_day is not None and settled_day <= cutoff:  # by the end of the cutoff day
             unpaid = _ZERO  # settled by the cutoff: allocations never exceed the amount
         else:
-            unpaid = bill.amount - settlement.paid_by(bill.id, end_of_cutoff)
-        if unpaid > 0:
+            unpaid = amount - settlement.paid_by(bill.id, end_of_cutoff)
+        if unpaid > _ZERO:
             arrears += unpaid
-            oldest_unpaid = bill.due if oldest_unpaid is None else min(oldest_unpaid, bill.due)
-        if window_start < bill.due <= window_end:
-            window_amounts.append(bill.amount)
-            if unpaid > 0 or (settled is not None and local_date(settled) > bill.due):
+            oldest_unpaid = due if oldest_unpaid is None else min(oldest_unpaid, due)
+        if window_start < due <= window_end:
+            window_amounts.append(amount)
+            if unpaid > _ZERO or (settled_day is not None and settled_day > due):
                 had_arrears = True
         elif (
             any_day
-            and bill.due <= window_start
-            and bill.amount > 0
-            and (settled is None or local_date(settled) > window_start)
+            and due <= window_start
+            and amount > _ZERO
+            and (settled_day is None or settled_day > window_start)
         ):
             # Due before the window: in arrears on its first day unless settled before it.
             had_arrears = True

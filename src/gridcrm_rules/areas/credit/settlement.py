@@ -12,7 +12,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from operator import attrgetter
+from typing import Literal, NamedTuple
 
 from ...errors import UnknownBill
 from ...models import BillIssued, PaymentReceived, utc_wall
@@ -22,9 +23,8 @@ __all__ = ["Allocation", "Settlement", "UnknownBill", "settle"]
 _ZERO = Decimal("0")
 
 
-@dataclass(frozen=True, slots=True)
-class Allocation:
-    """Part of a payment applied to a bill."""
+class Allocation(NamedTuple):
+    """Part of a payment applied to a bill (a named tuple: built in C, one per allocation)."""
 
     payment_id: str
     bill_id: str
@@ -41,19 +41,19 @@ class Settlement:
     unallocated: Decimal
     by_bill: Mapping[str, tuple[Allocation, ...]] = field(default_factory=dict)
     """Each bill's allocations in payment order (built by :func:`settle`)."""
+    settled: Mapping[str, datetime] = field(default_factory=dict)
+    """Each fully paid bill's settlement instant: the instant of the allocation that paid
+    its last yuan (built by :func:`settle`; a bill of amount 0 or less is never in it)."""
 
     def paid_by(self, bill_id: str, instant: datetime) -> Decimal:
         """Amount allocated to ``bill_id`` from payments made at or before ``instant``."""
         return sum((a.amount for a in self.by_bill.get(bill_id, ()) if a.at <= instant), _ZERO)
 
     def settled_at(self, bill: BillIssued) -> datetime | None:
-        """When a non-zero ``bill`` was fully paid; None while it is (partly) unpaid."""
-        total = _ZERO
-        for a in self.by_bill.get(bill.id, ()):
-            total += a.amount
-            if total >= bill.amount:
-                return a.at
-        return None
+        """When a non-zero ``bill`` was fully paid: the instant of the payment whose
+        allocation brought its allocations up to its amount; None while it is (partly)
+        unpaid."""
+        return self.settled.get(bill.id)
 
 
 def settle(
@@ -61,6 +61,7 @@ def settle(
     payments: Iterable[PaymentReceived],
     *,
     unknown_bill: Literal["raise", "hold"] = "raise",
+    in_order: bool = False,
 ) -> Settlement:
     """Allocate payments to bills: the named bill first, the rest oldest-first.
 
@@ -68,42 +69,68 @@ def settle(
     :class:`UnknownBill`, or with ``unknown_bill="hold"`` is kept whole as
     unallocated credit: at a point in time before that bill is issued, the
     money is earmarked for it and settles nothing else.
+
+    ``in_order=True``: ``payments`` are already in time order, ties by id -- as a
+    history in the engine's order (:func:`~gridcrm_rules.models.history_key`) holds
+    them -- so they are not sorted again.  The result is the same as without it.
     """
-    ordered = tuple(sorted(bills, key=lambda b: (b.due, b.period, b.id)))
+    ordered = tuple(sorted(bills, key=_BILL_ORDER))
+    order = [b.id for b in ordered]
     remaining = {b.id: b.amount for b in ordered}
+    settled: dict[str, datetime] = {}
+    by_bill: dict[str, list[Allocation]] = {}
     allocations: list[Allocation] = []
     unallocated = _ZERO
     first_open = 0  # bills before it are fully settled (what a bill owes never grows)
-    for p in sorted(payments, key=lambda p: (utc_wall(p.at), p.id)):  # naive: compares in C
+    n = len(order)
+    for p in payments if in_order else sorted(payments, key=_payment_order):
         left = p.amount
-        if p.bill_id is not None:
-            if p.bill_id not in remaining:
+        named = p.bill_id
+        if named is not None:
+            owed = remaining.get(named)
+            if owed is None:
                 if unknown_bill == "hold":
                     unallocated += left
                     continue
                 raise UnknownBill(
-                    f"payment {p.id!r} names bill {p.bill_id!r}, which is not in the history"
+                    f"payment {p.id!r} names bill {named!r}, which is not in the history"
                 )
-            take = min(left, remaining[p.bill_id])
-            if take > 0:
-                allocations.append(Allocation(p.id, p.bill_id, take, p.at))
-                remaining[p.bill_id] -= take
+            take = owed if owed < left else left  # min(left, owed), as min picks on a tie
+            if take > _ZERO:
+                allocation = Allocation(p.id, named, take, p.at)
+                allocations.append(allocation)
+                by_bill.setdefault(named, []).append(allocation)
+                remaining[named] = owed = owed - take
                 left -= take
-        while first_open < len(ordered) and remaining[ordered[first_open].id] <= 0:
+                if owed <= _ZERO:
+                    settled[named] = p.at
+        while first_open < n and remaining[order[first_open]] <= _ZERO:
             first_open += 1
-        for i in range(first_open, len(ordered)):
-            if left <= 0:
-                break
-            b = ordered[i]
-            take = min(left, remaining[b.id])
-            if take > 0:
-                allocations.append(Allocation(p.id, b.id, take, p.at))
-                remaining[b.id] -= take
+        i = first_open
+        while left > _ZERO and i < n:
+            bill_id = order[i]
+            i += 1
+            owed = remaining[bill_id]
+            take = owed if owed < left else left
+            if take > _ZERO:
+                allocation = Allocation(p.id, bill_id, take, p.at)
+                allocations.append(allocation)
+                by_bill.setdefault(bill_id, []).append(allocation)
+                remaining[bill_id] = owed = owed - take
                 left -= take
+                if owed <= _ZERO:
+                    settled[bill_id] = p.at
         unallocated += left
-    by_bill: dict[str, list[Allocation]] = {}
-    for a in allocations:
-        by_bill.setdefault(a.bill_id, []).append(a)
     return Settlement(
-        ordered, tuple(allocations), unallocated, {k: tuple(v) for k, v in by_bill.items()}
+        ordered, tuple(allocations), unallocated, {k: tuple(v) for k, v in by_bill.items()},
+        settled,
     )
+
+
+_BILL_ORDER = attrgetter("due", "period", "id")
+"""Bills settle oldest due first, ties by period, then id."""
+
+
+def _payment_order(p: PaymentReceived) -> tuple[datetime, str]:
+    """Payments apply in time order (naive UTC: compares in C), ties by id."""
+    return utc_wall(p.at), p.id
