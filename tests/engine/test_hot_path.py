@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
 
 import pytest
 from hypothesis import given
@@ -68,3 +69,52 @@ def test_local_date_is_the_shanghai_date_whatever_the_zone(
 
 def test_local_date_of_a_date_is_the_date() -> None:
     assert local_date(date(2026, 3, 1)) == date(2026, 3, 1)
+
+
+# -- fifth round: the credit facts' shortcuts keep the answers (found by a review) ------
+def _credit(events: list[dict[str, object]] | list[object], as_of: str) -> object:
+    from gridcrm_rules import Engine
+
+    customer = {"id": "C1", "category": "residential", "supply_voltage_kv": "0.22"}
+    return Engine.from_packs(["credit"]).evaluate(customer, events, as_of=as_of).credit
+
+
+def test_a_payment_in_the_repeated_hour_of_1946_is_after_the_cutoff_day_ended() -> None:
+    """1946-09-30 23:00-24:00 happened twice in Shanghai (summer time ended at midnight);
+    "by the end of the cutoff day" is the instant 23:59:59.999999 of its first pass."""
+    credit = _credit([
+        {"type": "bill_issued", "id": "b1", "period": "1946-06", "amount": "100.00",
+         "due": "1946-07-15"},
+        {"type": "payment_received", "id": "p1", "at": "1946-09-30T23:30:00+08:00",
+         "amount": "100.00"},
+    ], "1946-10-15T12:00:00+08:00")
+    assert credit is not None
+    assert credit.facts["arrears_amount"] == Decimal("100.00")
+
+
+def test_settlement_of_an_amount_past_the_precision_sums_as_the_replay_did() -> None:
+    amount = "1234567890123456789012345678.01"  # 30 digits: sums round at 28
+    credit = _credit([
+        {"type": "bill_issued", "id": "b1", "period": "2026-08", "amount": amount,
+         "due": "2026-09-15"},
+        {"type": "payment_received", "id": "p1", "at": "2026-09-10T10:00:00+08:00",
+         "amount": amount},
+    ], "2026-10-15T12:00:00+08:00")
+    assert credit is not None
+    assert credit.facts["arrears_amount"] == Decimal("0.01")
+
+
+def test_a_subclass_of_an_event_model_is_read_as_its_base() -> None:
+    from typing import Literal
+
+    from gridcrm_rules.models import BillIssued, PaymentReceived
+
+    class MyPay(PaymentReceived):
+        type: Literal["my_pay"] = "my_pay"  # type: ignore[assignment]
+
+    credit = _credit([
+        BillIssued(id="b1", period="2026-08", amount="100.00", due="2026-09-15"),
+        MyPay(id="p1", at="2026-09-10T10:00:00+08:00", amount="100.00"),
+    ], "2026-11-22T09:00:00+08:00")
+    assert credit is not None
+    assert credit.grade == "A"

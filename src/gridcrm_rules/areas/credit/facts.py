@@ -22,9 +22,18 @@ __all__ = ["ARREARS_IN_YEAR_READINGS", "CREDIT_FACTS", "CREDIT_PARAMS", "arrears
            "credit_facts"]
 
 _ZERO = Decimal("0")
-_BILL = BillIssued.model_fields["type"].default
-_PAYMENT = PaymentReceived.model_fields["type"].default
-_OFFENCES = frozenset(m.model_fields["type"].default for m in (TheftDetected, ViolationRecorded))
+_BILL, _PAYMENT, _OFFENCE = 1, 2, 3
+_KIND: dict[type, int] = {BillIssued: _BILL, PaymentReceived: _PAYMENT,
+                          TheftDetected: _OFFENCE, ViolationRecorded: _OFFENCE}
+"""What the credit facts read, by exact model class (one lookup; a subclass takes
+:func:`_kind_of`, the ``isinstance`` reading)."""
+
+
+def _kind_of(event: object) -> int | None:
+    for cls, kind in _KIND.items():
+        if isinstance(event, cls):
+            return kind
+    return None
 
 CREDIT_PARAMS = ("arrears_reading", "year_window", "arrears_in_year_reading")
 """Pack parameters the credit facts read (defaults in areas/credit/credit.yaml)."""
@@ -49,13 +58,14 @@ def credit_facts(ctx: FactContext) -> Mapping[str, Any]:
     bills: list[BillIssued] = []
     payments: list[PaymentReceived] = []
     offence_instants: list[datetime] = []
-    for e in ctx.events:  # one pass over the history, split by its ``type`` literal
-        kind = e.type
+    kinds = _KIND
+    for e in ctx.events:  # one pass over the history, split by model class
+        kind = kinds.get(type(e)) if type(e) in kinds else _kind_of(e)
         if kind == _BILL:
-            bills.append(e)  # type: ignore[arg-type]  # the type literal names the model
+            bills.append(e)  # type: ignore[arg-type]  # _KIND names the model
         elif kind == _PAYMENT:
             payments.append(e)  # type: ignore[arg-type]
-        elif kind in _OFFENCES:
+        elif kind == _OFFENCE:
             offence_instants.append(e.at)  # type: ignore[union-attr]
     # the context's history is in the engine's order, so payments are in time order
     settlement = settle(bills, payments, unknown_bill="hold", in_order=True)
@@ -76,7 +86,7 @@ def credit_facts(ctx: FactContext) -> Mapping[str, Any]:
         amount = bill.amount
         settled = settled_on.get(bill.id) if amount > _ZERO else None
         settled_day = None if settled is None else local_date(settled)
-        if settled_day is not None and settled_day <= cutoff:  # by the end of the cutoff day
+        if settled is not None and settled <= end_of_cutoff:  # an instant: 1940s DST hours
             unpaid = _ZERO  # settled by the cutoff: allocations never exceed the amount
         else:
             unpaid = amount - settlement.paid_by(bill.id, end_of_cutoff)

@@ -78,6 +78,8 @@ def settle(
     order = [b.id for b in ordered]
     remaining = {b.id: b.amount for b in ordered}
     settled: dict[str, datetime] = {}
+    owes = dict(remaining)
+    paid: dict[str, Decimal] = {}
     by_bill: dict[str, list[Allocation]] = {}
     allocations: list[Allocation] = []
     unallocated = _ZERO
@@ -100,10 +102,9 @@ def settle(
                 allocation = Allocation(p.id, named, take, p.at)
                 allocations.append(allocation)
                 by_bill.setdefault(named, []).append(allocation)
-                remaining[named] = owed = owed - take
+                remaining[named] = owed - take
                 left -= take
-                if owed <= _ZERO:
-                    settled[named] = p.at
+                _paid(named, take, p.at, paid, owes, settled)
         while first_open < n and remaining[order[first_open]] <= _ZERO:
             first_open += 1
         i = first_open
@@ -116,15 +117,23 @@ def settle(
                 allocation = Allocation(p.id, bill_id, take, p.at)
                 allocations.append(allocation)
                 by_bill.setdefault(bill_id, []).append(allocation)
-                remaining[bill_id] = owed = owed - take
+                remaining[bill_id] = owed - take
                 left -= take
-                if owed <= _ZERO:
-                    settled[bill_id] = p.at
+                _paid(bill_id, take, p.at, paid, owes, settled)
         unallocated += left
     return Settlement(
         ordered, tuple(allocations), unallocated, {k: tuple(v) for k, v in by_bill.items()},
         settled,
     )
+
+
+def _paid(bill_id: str, take: Decimal, at: datetime, paid: dict[str, Decimal],
+          owes: Mapping[str, Decimal], settled: dict[str, datetime]) -> None:
+    """Add an allocation to a bill's running total; the first that reaches its amount
+    settles it (a running sum, rounded at the context's precision as any sum is)."""
+    total = paid[bill_id] = paid.get(bill_id, _ZERO) + take
+    if bill_id not in settled and total >= owes[bill_id]:
+        settled[bill_id] = at
 
 
 _BILL_ORDER = attrgetter("due", "period", "id")
