@@ -765,10 +765,7 @@ def history_key(event: Event) -> HistoryKey:
     if month is not None:  # a bill or a month's consumption: known when its month closed
         return (_month_closed_utc(getattr(event, month)), event.type, event.id)
     if type(event) in _AT_KNOWN:
-        at: datetime = event.at  # type: ignore[union-attr]  # every _AT_KNOWN model has it
-        offset = at.utcoffset()
-        assert offset is not None, "event instants are aware (models/_types.py)"
-        return (at.replace(tzinfo=None) - offset, event.type, event.id)  # utc_wall, inline
+        return (utc_wall(event.at), event.type, event.id)  # type: ignore[union-attr]
     return (utc_wall(event_instant(event)), event.type, event.id)
 
 

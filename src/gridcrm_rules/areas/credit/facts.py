@@ -15,6 +15,7 @@ from ..._time import SHANGHAI, local_date
 from ...expr.types import BOOL, DATE, NUMBER, Type
 from ...facts.registry import FactContext, FactProvider
 from ...models import BillIssued, PaymentReceived, TheftDetected, ViolationRecorded
+from ...models.events import EVENT_MODELS
 from ...windows import arrears_age_limit, offence_window, year_window
 from .settlement import settle
 
@@ -23,17 +24,20 @@ __all__ = ["ARREARS_IN_YEAR_READINGS", "CREDIT_FACTS", "CREDIT_PARAMS", "arrears
 
 _ZERO = Decimal("0")
 _BILL, _PAYMENT, _OFFENCE = 1, 2, 3
-_KIND: dict[type, int] = {BillIssued: _BILL, PaymentReceived: _PAYMENT,
-                          TheftDetected: _OFFENCE, ViolationRecorded: _OFFENCE}
-"""What the credit facts read, by exact model class (one lookup; a subclass takes
-:func:`_kind_of`, the ``isinstance`` reading)."""
+_READ: tuple[tuple[type, int], ...] = (
+    (BillIssued, _BILL), (PaymentReceived, _PAYMENT),
+    (TheftDetected, _OFFENCE), (ViolationRecorded, _OFFENCE),
+)
 
 
-def _kind_of(event: object) -> int | None:
-    for cls, kind in _KIND.items():
-        if isinstance(event, cls):
-            return kind
-    return None
+def _kind_of(cls: type) -> int | None:
+    """What the credit facts read an event of class ``cls`` as (None: nothing)."""
+    return next((kind for base, kind in _READ if issubclass(cls, base)), None)
+
+
+_KIND: dict[type, int | None] = {m: _kind_of(m) for m in EVENT_MODELS.values()}
+"""Every event model and what the credit facts read it as: one lookup per event (a
+subclass, not in it, is read as its base by :func:`_kind_of`)."""
 
 CREDIT_PARAMS = ("arrears_reading", "year_window", "arrears_in_year_reading")
 """Pack parameters the credit facts read (defaults in areas/credit/credit.yaml)."""
@@ -60,7 +64,8 @@ def credit_facts(ctx: FactContext) -> Mapping[str, Any]:
     offence_instants: list[datetime] = []
     kinds = _KIND
     for e in ctx.events:  # one pass over the history, split by model class
-        kind = kinds.get(type(e)) if type(e) in kinds else _kind_of(e)
+        cls = type(e)
+        kind = kinds[cls] if cls in kinds else _kind_of(cls)
         if kind == _BILL:
             bills.append(e)  # type: ignore[arg-type]  # _KIND names the model
         elif kind == _PAYMENT:

@@ -78,7 +78,7 @@ def settle(
     order = [b.id for b in ordered]
     remaining = {b.id: b.amount for b in ordered}
     settled: dict[str, datetime] = {}
-    owes = dict(remaining)
+    amount_of = dict(remaining)
     paid: dict[str, Decimal] = {}
     by_bill: dict[str, list[Allocation]] = {}
     allocations: list[Allocation] = []
@@ -104,7 +104,7 @@ def settle(
                 by_bill.setdefault(named, []).append(allocation)
                 remaining[named] = owed - take
                 left -= take
-                _paid(named, take, p.at, paid, owes, settled)
+                _paid(named, take, p.at, paid, amount_of, settled)
         while first_open < n and remaining[order[first_open]] <= _ZERO:
             first_open += 1
         i = first_open
@@ -119,7 +119,7 @@ def settle(
                 by_bill.setdefault(bill_id, []).append(allocation)
                 remaining[bill_id] = owed - take
                 left -= take
-                _paid(bill_id, take, p.at, paid, owes, settled)
+                _paid(bill_id, take, p.at, paid, amount_of, settled)
         unallocated += left
     return Settlement(
         ordered, tuple(allocations), unallocated, {k: tuple(v) for k, v in by_bill.items()},
@@ -128,11 +128,11 @@ def settle(
 
 
 def _paid(bill_id: str, take: Decimal, at: datetime, paid: dict[str, Decimal],
-          owes: Mapping[str, Decimal], settled: dict[str, datetime]) -> None:
+          amount_of: Mapping[str, Decimal], settled: dict[str, datetime]) -> None:
     """Add an allocation to a bill's running total; the first that reaches its amount
     settles it (a running sum, rounded at the context's precision as any sum is)."""
     total = paid[bill_id] = paid.get(bill_id, _ZERO) + take
-    if bill_id not in settled and total >= owes[bill_id]:
+    if bill_id not in settled and total >= amount_of[bill_id]:
         settled[bill_id] = at
 
 
