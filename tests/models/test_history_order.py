@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -18,7 +19,7 @@ from gridcrm_rules.models import (
     event_instant,
     history_key,
     parse_events,
-    utc_wall,
+    utc_instant,
 )
 
 _OFFSETS = st.sampled_from([0, 8, -5, 5.75, 14])
@@ -53,11 +54,27 @@ def test_history_key_orders_as_the_aware_instants_do(history: tuple[Event, ...])
     assert sorted(history, key=history_key) == by_aware
 
 
+@given(_histories())
+def test_history_key_holds_the_instant_in_the_one_utc_zone(history: tuple[Event, ...]) -> None:
+    """The key's instant is the event's instant, in the ``datetime.UTC`` object itself:
+    datetimes sharing one ``tzinfo`` object compare their fields, with no ``utcoffset``."""
+    for event in history:
+        instant = history_key(event)[0]
+        assert instant == event_instant(event)
+        assert instant.tzinfo is UTC
+
+
 @given(_histories(), st.integers(-120, 120))
 def test_a_cut_at_an_instant_keeps_the_same_events(history: tuple[Event, ...],
                                                    minutes: int) -> None:
-    """``evaluate`` keeps the events with ``key[0] <= utc_wall(as_of)``: the same as
+    """``evaluate`` keeps the events with ``key[0] <= utc_instant(as_of)``: the same as
     ``event_instant(e) <= as_of``, in any zone as_of is given in."""
     as_of = (_BASE + timedelta(minutes=minutes)).astimezone(timezone(timedelta(hours=-3)))
-    kept = {e.id for e in history if history_key(e)[0] <= utc_wall(as_of)}
+    kept = {e.id for e in history if history_key(e)[0] <= utc_instant(as_of)}
     assert kept == {e.id for e in history if event_instant(e) <= as_of}
+
+
+def test_a_naive_instant_is_refused_not_read_in_the_machines_zone() -> None:
+    """``astimezone`` would read a naive datetime as local time; ``utc_instant`` refuses."""
+    with pytest.raises(ValueError, match="aware"):
+        utc_instant(datetime(2025, 1, 1, 3, 0))

@@ -29,7 +29,7 @@ from ..models import (
     history_key,
     of_customer,
     parse_events,
-    utc_wall,
+    utc_instant,
 )
 from ..models.events import EVENT_MODELS
 from .changes import Change, diff_decisions, task_key
@@ -73,7 +73,7 @@ class _Customer:
 
 
 def _instant_of(key: HistoryKey) -> datetime:
-    """The instant of a history key (naive UTC: :func:`~gridcrm_rules.models.utc_wall`)."""
+    """The instant of a history key (in UTC: :func:`~gridcrm_rules.models.utc_instant`)."""
     return key[0]
 
 
@@ -354,7 +354,7 @@ class LiveSession:
         """``engine.evaluate(record, events, as_of=instant)``: the history is checked
         (each event was, as it was posted) and in history order (``keys``), so the
         events known at ``instant`` are a prefix of it; only the decision is computed."""
-        cut = bisect.bisect_right(state.keys, utc_wall(instant), key=_instant_of)
+        cut = bisect.bisect_right(state.keys, utc_instant(instant), key=_instant_of)
         with engine_context():
             return self._engine._decide(state.record, tuple(state.events[:cut]), instant,
                                         later=len(state.events) - cut)

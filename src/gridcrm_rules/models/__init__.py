@@ -73,7 +73,7 @@ from .events import (
     known_at,
     of_customer,
     parse_events,
-    utc_wall,
+    utc_instant,
 )
 from .values import DecisionValue
 
@@ -147,5 +147,5 @@ __all__ = [
     "known_at",
     "of_customer",
     "parse_events",
-    "utc_wall",
+    "utc_instant",
 ]

@@ -7,14 +7,15 @@ duplicate event ids with the position of the duplicate.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from types import MappingProxyType
 from typing import Annotated, Any, Literal, Union, get_args
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
-from pydantic_core import InitErrorDetails, PydanticCustomError
+from pydantic_core import InitErrorDetails, PydanticCustomError, TzInfo
 
 from .._time import local_date, start_of_day
 from ._missing import drop_missing
@@ -73,7 +74,7 @@ __all__ = [
     "known_at",
     "of_customer",
     "parse_events",
-    "utc_wall",
+    "utc_instant",
 ]
 
 Grade = Literal["A", "B", "C", "D"]
@@ -741,19 +742,31 @@ def event_instant(event: Event) -> datetime:
 
 
 HistoryKey = tuple[datetime, str, str]
-"""(instant as naive UTC, type, id): the engine's order of a history (:func:`history_key`)."""
+"""(instant in UTC, type, id): the engine's order of a history (:func:`history_key`)."""
 
 
-def utc_wall(instant: datetime) -> datetime:
-    """An aware instant as naive UTC wall time: it orders and compares as the instant does.
+def utc_instant(instant: datetime) -> datetime:
+    """An aware instant as the same instant in ``datetime.UTC``: it orders and compares as
+    the instant does, and fast.
 
     Two aware datetimes with different ``tzinfo`` objects (pydantic's fixed offsets, the
-    Shanghai zone) call ``utcoffset`` on both sides at every comparison; naive ones
-    compare in C, so a sort by this key costs one ``utcoffset`` per event.
+    Shanghai zone) call ``utcoffset`` on both sides at every comparison; two with the same
+    ``tzinfo`` object compare their fields in C, so a sort by this key costs one conversion
+    per event.  (``astimezone`` is also about three times cheaper than shifting by the
+    offset and dropping the zone, ``replace(tzinfo=None)``.)
+
+    A naive datetime is refused (``ValueError``): ``astimezone`` would read it in the
+    machine's own zone.
     """
-    offset = instant.utcoffset()
-    assert offset is not None, "event instants are aware (models/_types.py)"
-    return instant.replace(tzinfo=None) - offset
+    zone = instant.tzinfo
+    if zone is None or (type(zone) not in _ALWAYS_AWARE and instant.utcoffset() is None):
+        raise ValueError(f"expected an aware datetime (with its UTC offset), got {instant!r}")
+    return instant.astimezone(UTC)
+
+
+_ALWAYS_AWARE: frozenset[type] = frozenset({type(UTC), ZoneInfo, TzInfo})
+"""Zone classes whose ``utcoffset`` is never None (fixed offsets, the tz database,
+pydantic's parsed offsets): :func:`utc_instant` need not ask them."""
 
 
 def history_key(event: Event) -> HistoryKey:
@@ -765,15 +778,15 @@ def history_key(event: Event) -> HistoryKey:
     if month is not None:  # a bill or a month's consumption: known when its month closed
         return (_month_closed_utc(getattr(event, month)), event.type, event.id)
     if type(event) in _AT_KNOWN:
-        return (utc_wall(event.at), event.type, event.id)  # type: ignore[union-attr]
-    return (utc_wall(event_instant(event)), event.type, event.id)
+        return (utc_instant(event.at), event.type, event.id)  # type: ignore[union-attr]
+    return (utc_instant(event_instant(event)), event.type, event.id)
 
 
 def known_at(history: Iterable[Event], as_of: datetime) -> list[Event]:
     """The events of ``history`` known at ``as_of`` (:func:`event_instant` at or before
     it), in history order (:func:`history_key`): what ``evaluate`` and the fact providers
     read.  One key per event; the sort compares keys only (the key never ties)."""
-    until = utc_wall(as_of)
+    until = utc_instant(as_of)
     events = history if isinstance(history, list | tuple) else list(history)
     keys = list(map(history_key, events))
     return [events[i] for i in sorted(range(len(keys)), key=keys.__getitem__)
@@ -782,8 +795,8 @@ def known_at(history: Iterable[Event], as_of: datetime) -> list[Event]:
 
 @lru_cache(maxsize=4096)
 def _month_closed_utc(period: str) -> datetime:
-    """:func:`_month_closed` as naive UTC (memoised like it)."""
-    return utc_wall(_month_closed(period))
+    """:func:`_month_closed` in UTC (:func:`utc_instant`; memoised like it)."""
+    return utc_instant(_month_closed(period))
 
 
 @lru_cache(maxsize=4096)

@@ -16,7 +16,7 @@ from operator import attrgetter
 from typing import Literal, NamedTuple
 
 from ...errors import UnknownBill
-from ...models import BillIssued, PaymentReceived, utc_wall
+from ...models import BillIssued, PaymentReceived, utc_instant
 
 __all__ = ["Allocation", "Settlement", "UnknownBill", "settle"]
 
@@ -141,5 +141,5 @@ _BILL_ORDER = attrgetter("due", "period", "id")
 
 
 def _payment_order(p: PaymentReceived) -> tuple[datetime, str]:
-    """Payments apply in time order (naive UTC: compares in C), ties by id."""
-    return utc_wall(p.at), p.id
+    """Payments apply in time order (in UTC: compares in C), ties by id."""
+    return utc_instant(p.at), p.id
