@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 import gridcrm_rules as gr
-from gridcrm_rules.models.values import decode_value, encode_value
+from gridcrm_rules.models.values import Value, ValueMap, decode_value, encode_value
 from gridcrm_rules.sample import load_sample
 
 SAMPLE = load_sample()
@@ -70,6 +70,52 @@ def test_any_value_round_trips_through_its_json_form(value: object) -> None:
     assert type(back) is type(value)
     if isinstance(value, tuple):
         assert [type(v) for v in back] == [type(v) for v in value]  # type: ignore[union-attr]
+
+
+class _Text(str):
+    """A text subclass: not a plain class, so it takes the value-by-value path."""
+
+
+_PER_VALUE = TypeAdapter(dict[str, Value])
+_MAP = TypeAdapter(ValueMap)
+
+
+@given(st.dictionaries(
+    st.one_of(st.text(max_size=5), st.text(max_size=5).map(_Text)),
+    st.one_of(_scalars, st.lists(_scalars, max_size=2), st.lists(_scalars, max_size=2).map(tuple),
+              st.text(max_size=5).map(_Text), st.floats(allow_nan=False)),
+    max_size=5))
+def test_a_value_map_validates_as_value_by_value_does(mapping: dict[str, object]) -> None:
+    """``ValueMap``'s short way for plain dicts gives what ``dict[str, Value]`` gives (the
+    same values, of the same classes), and refuses what it refuses, at the same key."""
+    refused: list[object] = []
+    try:
+        expected = _PER_VALUE.validate_python(mapping)
+    except ValidationError as per_value:
+        refused = [e["loc"] for e in per_value.errors()]
+    if refused:
+        with pytest.raises(ValidationError) as caught:
+            _MAP.validate_python(mapping)
+        assert [e["loc"] for e in caught.value.errors()] == refused
+        return
+    got = _MAP.validate_python(mapping)
+    assert got == expected
+    assert [(type(k), type(v)) for k, v in got.items()] == \
+        [(type(k), type(v)) for k, v in expected.items()]
+    assert got is not mapping  # a copy: the model never shares the caller's dict
+    assert _MAP.json_schema() == _PER_VALUE.json_schema()
+
+
+def test_a_value_map_from_json_sees_every_duplicate_key() -> None:
+    """JSON keeps the per-value schema: a bad value a later duplicate key hides is refused,
+    as it was (a wrap function would only see the merged dict)."""
+    text = ('{"pack": "p", "decision": "d", "rule_id": "r", "source": {"clause": "c"}, '
+            '"reads": {"x": 1.5, "x": 1}, "outputs": {}}')
+    with pytest.raises(ValidationError) as caught:
+        gr.RuleHit.model_validate_json(text)
+    assert [e["loc"] for e in caught.value.errors()] == [("reads", "x")]
+    for mode in ("validation", "serialization"):
+        assert _MAP.json_schema(mode=mode) == _PER_VALUE.json_schema(mode=mode)
 
 
 def test_a_text_that_looks_like_a_date_stays_a_text() -> None:

@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from .values import Value
+from .values import ValueMap
 
 __all__ = [
     "Citation",
@@ -71,8 +71,8 @@ class RuleHit(BaseModel):
     decision: str
     rule_id: str
     source: Citation
-    reads: dict[str, Value]
-    outputs: dict[str, Value]
+    reads: ValueMap
+    outputs: ValueMap
     trigger_event_id: str | None = None
 
 
@@ -83,7 +83,7 @@ class DecisionOutcome(BaseModel):
 
     decision: str
     rule_ids: tuple[str, ...]
-    values: dict[str, Value]
+    values: ValueMap
 
 
 class OverrideRecord(BaseModel):
@@ -111,7 +111,7 @@ class CreditResult(BaseModel):
     computed_grade: Grade | None
     rule_ids: tuple[str, ...]
     provisional: bool
-    facts: dict[str, Value]
+    facts: ValueMap
     overrides: tuple[OverrideRecord, ...] = ()
 
 
@@ -124,7 +124,7 @@ class Entitlement(BaseModel):
     level: EntitlementLevel
     clause: str
     grade: Grade | None = None
-    params: dict[str, Value] = {}
+    params: ValueMap = {}
 
 
 class Task(BaseModel):

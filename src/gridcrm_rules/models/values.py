@@ -30,9 +30,17 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Final, TypeAlias
 
-from pydantic import PlainSerializer, PlainValidator, TypeAdapter, WithJsonSchema
+from pydantic import (
+    GetCoreSchemaHandler,
+    PlainSerializer,
+    PlainValidator,
+    TypeAdapter,
+    ValidatorFunctionWrapHandler,
+    WithJsonSchema,
+)
+from pydantic_core import CoreSchema, core_schema
 
-__all__ = ["DecisionValue", "Value", "decode_value", "encode_value"]
+__all__ = ["DecisionValue", "Value", "ValueMap", "decode_value", "encode_value"]
 
 Scalar: TypeAlias = bool | int | Decimal | str | date | datetime | timedelta | None
 DecisionValue: TypeAlias = Scalar | tuple[Scalar, ...]
@@ -99,3 +107,43 @@ Value = Annotated[
     WithJsonSchema(_JSON_SCHEMA),
 ]
 """A :data:`DecisionValue` field type that survives a JSON round trip."""
+
+
+_EXACT: Final = frozenset({bool, int, Decimal, str, date, datetime, timedelta, type(None)})
+"""The classes :func:`decode_value` returns as they are, exactly (a subclass is checked)."""
+
+
+def _value_map(value: object, handler: ValidatorFunctionWrapHandler) -> Any:
+    """``dict[str, Value]`` from Python, with a short way for the dicts the engine builds:
+    texts to values of exactly the plain classes are copied as they are, which is what
+    validating each value returns (:func:`decode_value`), without a Python call per value.
+    Anything else (a tuple, a tagged object, a subclass, a bad value) is validated value
+    by value, with each error at its key."""
+    if type(value) is dict:
+        for key, item in value.items():
+            if type(key) is not str or type(item) not in _EXACT:
+                break
+        else:
+            return value.copy()
+    return handler(value)
+
+
+class _ShortWayFromPython:
+    """Marks ``dict[str, Value]`` to take :func:`_value_map`'s short way from Python input.
+    JSON keeps the plain per-value schema: parsed JSON reaches a wrap function with its
+    duplicate keys already merged, so only the plain schema sees (and refuses) a bad value
+    that a later duplicate hides."""
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        plain = handler(source)
+        return core_schema.json_or_python_schema(
+            json_schema=plain,
+            python_schema=core_schema.no_info_wrap_validator_function(_value_map, plain),
+        )
+
+
+ValueMap = Annotated[dict[str, Value], _ShortWayFromPython()]
+"""A mapping of names to :data:`Value` (facts, a rule's reads and outputs, entitlement
+params): the same validation, JSON form and schema as ``dict[str, Value]``."""
