@@ -9,6 +9,7 @@ would change, and the result (values or error records) is the full schema's.
 
 from __future__ import annotations
 
+import enum
 import math
 from datetime import UTC, date, datetime
 from typing import Any
@@ -135,4 +136,52 @@ def _mostly_valid(draw: st.DrawFn) -> dict[str, Any]:
 
 @given(st.lists(_mostly_valid(), max_size=6))
 def test_valid_and_nearly_valid_histories_agree(raw: list[dict[str, Any]]) -> None:
+    assert repr(_via_parse(raw)) == repr(_full(raw))
+
+
+_MONEY_TEXT = st.one_of(
+    st.from_regex(r"\A[0-9]{1,8}(\.[0-9]{0,4})?\Z"),  # around the two places, a bare point
+    st.sampled_from(["1.005", "0.1", "007.50", "1e2", "-0.00", "+1.00", " 1.00", "1.00 ",
+                     "1_000.00", "\u0661\u0662.50", "Infinity", "NaN", "1.2300"]),
+)
+class _Text(enum.Enum):
+    """A plain Enum whose values are texts: not text to the full schema."""
+
+    MONEY = "1.00"
+    INSTANT = _AWARE
+
+
+_MONEY = st.one_of(_MONEY_TEXT, st.decimals(allow_nan=False, allow_infinity=False, places=3),
+                   st.integers(-5, 10**12), _MONEY_TEXT.map(str.encode),
+                   _MONEY_TEXT.map(lambda t: bytearray(t.encode())), st.just(_Text.MONEY))
+
+
+@given(st.lists(st.tuples(st.sampled_from(["bill_issued", "payment_received"]), _MONEY),
+                min_size=1, max_size=4))
+def test_money_validates_natively_as_the_full_schema_does(
+    amounts: list[tuple[str, Any]],
+) -> None:
+    """Money's places are not counted on text of digits with at most two after the point
+    (models/_native.py): the amounts, and every refusal, are still the full schema's."""
+    raw: list[dict[str, Any]] = []
+    for n, (kind, amount) in enumerate(amounts):
+        if kind == "bill_issued":
+            raw.append({"type": kind, "id": f"b{n}", "period": "2025-01", "amount": amount,
+                        "due": "2025-02-15"})
+        else:
+            raw.append({"type": kind, "id": f"p{n}", "at": _AWARE, "amount": amount})
+    assert repr(_via_parse(raw)) == repr(_full(raw))
+    parsed = _via_parse(raw)
+    if isinstance(parsed, tuple):  # the same decimals, exponent included
+        full = _full(raw)
+        assert [e.amount.as_tuple() for e in parsed] == [e.amount.as_tuple() for e in full]
+
+
+@pytest.mark.parametrize("at", [_Text.INSTANT, _AWARE.encode(), b"2025-03-01"])
+def test_bytes_or_an_enum_are_not_an_instant_natively(at: object) -> None:
+    """The native guards take text as given (strict): bytes or an Enum of ISO text, which
+    the full schema refuses, do not pass the native path either."""
+    raw = [{"type": "theft_detected", "id": "t", "at": at}]
+    with pytest.raises(ValidationError):
+        ev._NATIVE_EVENTS.validate_python(raw)
     assert repr(_via_parse(raw)) == repr(_full(raw))
