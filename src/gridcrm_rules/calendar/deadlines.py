@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
+from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
 
@@ -114,7 +115,14 @@ def months_after(t: date | datetime, n: int) -> datetime:
     """
     if isinstance(n, bool) or not isinstance(n, int):
         raise TypeError(f"expected a whole number of months, got {n!r}")
-    return to_aware(t).astimezone(SHANGHAI) + relativedelta(months=n)
+    return to_aware(t).astimezone(SHANGHAI) + _months(n)
+
+
+@lru_cache(maxsize=256)
+def _months(n: int) -> relativedelta:
+    """``relativedelta(months=n)``, built once per ``n`` (building one costs more than adding
+    it); never changed after it is made, so one object serves every call."""
+    return relativedelta(months=n)
 
 
 def end_of_day(t: date | datetime) -> datetime:

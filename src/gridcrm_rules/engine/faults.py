@@ -26,6 +26,7 @@ from typing import Any, Final
 from pydantic import ValidationError
 
 from ..errors import CalendarDataMissing, EvaluationError
+from ..expr import ir
 from ..expr.types import Type
 from ..models import PartError, Task
 from .build import EMIT_OUTPUTS, CompiledDecision, CompiledRule
@@ -34,12 +35,14 @@ from .names import output_type
 __all__ = [
     "WHOLE_OUTPUTS",
     "Fault",
+    "OutputChecks",
     "OutputType",
     "check_outputs",
     "declared_outputs",
     "dependency_failed",
     "fact_failed",
     "invalid_result",
+    "output_checks",
     "output_problem",
     "part_error",
     "undetermined_task",
@@ -88,15 +91,38 @@ def output_problem(t: OutputType, value: Any) -> str | None:
     return None
 
 
+OutputChecks = Mapping[str, tuple[tuple[str, OutputType], ...]]
+"""Per rule id of one decision: the outputs a hit of that rule is checked for, in the
+rule's order, with their declared types (:func:`output_checks`)."""
+
+
+def output_checks(d: CompiledDecision) -> OutputChecks:
+    """What :func:`check_outputs` checks on each hit of each rule of ``d``: every computed
+    output with a declared type, and a literal one only where it breaks that type (as it
+    then does on every hit, it is checked, and refused, every time).  A literal that fits
+    its type cannot stop fitting: it is checked here, once."""
+    types = declared_outputs(d)
+    checks: dict[str, tuple[tuple[str, OutputType], ...]] = {}
+    for rule in d.rules:
+        checks[rule.id] = tuple(
+            (name, types[name])
+            for name, node in rule.output_nodes
+            if name in types
+            and not (isinstance(node, ir.Const) and output_problem(types[name], node.value) is None)
+        )
+    return checks
+
+
 def check_outputs(
-    d: CompiledDecision, types: Mapping[str, OutputType],
+    d: CompiledDecision, checks: OutputChecks,
     hits: list[tuple[CompiledRule, dict[str, Any]]],
 ) -> None:
-    """Raise ``invalid_output`` for the first computed output that breaks its declared type."""
+    """Raise ``invalid_output`` for the first output of a hit that breaks its declared type
+    (``checks``: :func:`output_checks` of ``d``, which leaves out literals that fit)."""
     for rule, outputs in hits:
-        for name, value in outputs.items():
-            t = types.get(name)
-            problem = output_problem(t, value) if t is not None else None
+        for name, t in checks[rule.id]:
+            value = outputs[name]
+            problem = output_problem(t, value)
             if problem is not None:
                 raise EvaluationError(f"output {name!r} {problem}", type="invalid_output",
                                       loc=(d.pack.name, d.name, rule.id, name),

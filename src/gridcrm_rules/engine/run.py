@@ -372,5 +372,6 @@ class Run:
             outputs = {**outputs, "completed_amount": next(
                 (a for a in amounts if a is not None), None)}
         return build_task(
-            rule.source.clause, outputs, event, self.events, self.as_of, notes=evaluation.notes
+            rule.source.clause, outputs, event, self.events, self.as_of, notes=evaluation.notes,
+            by_type=self.by_type,
         )

@@ -292,16 +292,27 @@ def build_task(
     as_of: datetime,
     *,
     notes: list[str] | None = None,
+    by_type: Mapping[str, Sequence[Event]] | None = None,
 ) -> Task:
     """The task one rule hit gives, with its status at ``as_of``.
 
     ``events`` are the customer's events known at ``as_of``; ``trigger`` is the
-    event the task was produced for (None for a customer-scoped task).
+    event the task was produced for (None for a customer-scoped task).  ``by_type``:
+    the same events grouped by type, in the same order (``Run.by_type``), when the caller
+    has them; the completions and extension requests, which are each of one type, are then
+    read from their group instead of found in the whole history (the same events).
     """
+
+    def of_type(event_type: str | None) -> Sequence[Event]:
+        if by_type is None or event_type is None:
+            return events
+        return by_type.get(event_type, ())
+
     due: datetime = outputs["due"]
     extension = ExtensionRule.from_outputs(outputs)
     if extension is not None:
-        due = extended_due(due, extension, trigger, events, clause=clause, notes=notes)
+        due = extended_due(due, extension, trigger, of_type(extension.event_type),
+                           clause=clause, notes=notes)
     rule = CompletionRule.from_outputs(outputs)
     completed_at: datetime | None = None
     remaining: Decimal | None = None
@@ -310,7 +321,7 @@ def build_task(
         late = None
     else:
         if rule.amount is not None:
-            progress = amount_progress(rule, trigger, events)
+            progress = amount_progress(rule, trigger, of_type(rule.event_type))
             done = progress.done
             remaining = Decimal("0") if done is not None else max(
                 rule.amount - progress.paid, Decimal("0"))
@@ -326,7 +337,7 @@ def build_task(
                     f"{clause}: the amount of {outputs['completed_amount_of']!r} is not known, "
                     f"so any {rule.event_type} completes the task"
                 )
-            done = find_completion(rule, trigger, events)
+            done = find_completion(rule, trigger, of_type(rule.event_type))
         completed_at = event_instant(done) if done is not None else None
         status, late = task_status(due, completed_at, as_of)
     return Task(
