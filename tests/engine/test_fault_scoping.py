@@ -183,3 +183,52 @@ def test_a_fractional_tier_is_invalid_output_in_both_backends() -> None:
     result = engine.evaluate_batch([C4, {**C5, "supply_voltage_kv": "10"}], None, as_of=AS_OF)
     assert result.errors.select("customer_id", "type").rows() == [("C4", "invalid_output")]
     assert result.decisions.select("customer_id", "key_account_tier").rows()[1][0] == "C5"
+
+
+def _c_since_november() -> list[dict[str, Any]]:
+    """Fourteen monthly bills (due 2025-09-15 to 2026-10-15), each paid on its due day but
+    two: the one due 2026-09-15 is paid on 2026-11-20 and the one due 2026-10-15 never.
+    Graded C at the end of November 2026 (cutoff 10-31: the September bill over a month
+    unpaid) and on 2026-12-10 (cutoff 11-30: the October bill), B at the end of October."""
+    events: list[dict[str, Any]] = []
+    for i in range(14):
+        year, month = divmod(2025 * 12 + 7 + i, 12)
+        due_year, due_month = divmod(year * 12 + month + 1, 12)
+        period, due = f"{year}-{month + 1:02d}", f"{due_year}-{due_month + 1:02d}-15"
+        events.append({"type": "bill_issued", "id": f"b{period}", "period": period,
+                       "amount": "100.00", "due": due})
+        paid = {"2026-09-15": "2026-11-20", "2026-10-15": None}.get(due, due)
+        if paid is not None:
+            events.append({"type": "payment_received", "id": f"p{period}", "amount": "100.00",
+                           "at": f"{paid}T09:00:00+08:00", "bill_id": f"b{period}"})
+    return events
+
+
+def test_a_failing_fact_the_grade_does_not_read_leaves_the_c_episode_alone() -> None:
+    """SV-C-NOTICE re-grades past month ends to find when the C episode began: a fact
+    function the credit decision does not read, failing, costs the decisions reading it,
+    not those past grades (it used to make them unknown, so the notice moved from November,
+    overdue, to December, open, with no error naming it)."""
+    from gridcrm_rules.builtin import default_facts
+    from gridcrm_rules.expr.types import BOOL
+    from gridcrm_rules.facts.registry import fact
+
+    @fact("fragile_flag", BOOL)
+    def fragile_flag(ctx: Any) -> bool:
+        raise RuntimeError("broken plugin")
+
+    pack = {"name": "uses_fragile", "version": "1", "requires": ["credit"],
+            "decisions": {"flagged": {"outputs": {"on": {"type": "bool"}}, "default": {"on": False},
+                                      "rules": [{"id": "F1", "when": "fragile_flag",
+                                                 "outputs": {"on": True}}]}}}
+    fragile = gr.Engine.from_packs([pack], include_defaults=True,
+                                   facts=default_facts().with_provider(fragile_flag))
+    events, as_of = _c_since_november(), "2026-12-10T09:00:00+08:00"
+    plain = ENGINE.evaluate(C4, events, as_of=as_of)
+    broken = fragile.evaluate(C4, events, as_of=as_of)
+    assert [e.type for e in broken.errors] == ["fact_error", "dependency_failed"]
+    notice = [t for t in plain.tasks if t.clause == "SV-C-NOTICE"]
+    assert [(t.due.isoformat() if t.due else None, t.status) for t in notice] == [
+        ("2026-11-30T23:59:59+08:00", "overdue")]
+    assert [t for t in broken.tasks if t.clause == "SV-C-NOTICE"] == notice
+    assert broken.credit == plain.credit

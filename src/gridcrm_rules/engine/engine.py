@@ -22,7 +22,7 @@ from ..calendar import WorkingDayCalendar
 from ..errors import ErrorRecord, PackError
 from ..expr import CONTEXT_KEY
 from ..expr.numbers import engine_context
-from ..facts import FactContext, FactRegistry
+from ..facts import FactContext, FactProvider, FactRegistry
 from ..functions import FUNCTIONS, EvalContext
 from ..models import (
     Customer,
@@ -38,11 +38,7 @@ from ..models import (
 from ..packs import PackRegistry, PackSpec, ResolvedPack
 from ..windows import cutoff_of
 from .build import Program, build_program
-from .faults import (
-    OutputType,
-    declared_outputs,
-    fact_failed,
-)
+from .faults import OutputChecks, fact_failed, output_checks
 from .run import Run, customer_env
 from .step import DecisionStep
 
@@ -103,8 +99,8 @@ class Engine:
     afterwards (``with_params`` returns a new engine).
     """
 
-    __slots__ = ("_calendar", "_facts", "_outputs", "_param_env", "_program", "_providers",
-                 "_resolved", "_undated_steps")
+    __slots__ = ("_calendar", "_facts", "_grade_providers", "_outputs", "_param_env",
+                 "_program", "_providers", "_resolved", "_undated_steps")
 
     def __init__(
         self,
@@ -118,9 +114,9 @@ class Engine:
         self._facts = facts if facts is not None else default_facts()
         self._calendar = calendar if calendar is not None else WorkingDayCalendar.china()
         self._program: Program = build_program(self._resolved, self._facts, FUNCTIONS, params)
-        self._outputs: dict[str, dict[str, OutputType]] = {
-            d.name: declared_outputs(d) for d in self._program.decisions}
-        """Each decision's declared output types (checked on every hit, engine/faults.py)."""
+        self._outputs: dict[str, OutputChecks] = {
+            d.name: output_checks(d) for d in self._program.decisions}
+        """Each decision's outputs checked on every hit, per rule (engine/faults.py)."""
         self._undated_steps: Mapping[str, DecisionStep] = {
             d.name: DecisionStep(d) for d in self._program.decisions
             if all(r.effective_from is None and r.effective_to is None for r in d.rules)}
@@ -132,6 +128,11 @@ class Engine:
         evaluation's environment."""
         self._providers = tuple(self._facts.providers_for(set(self._program.facts_read)))
         """The fact providers the rules need, in the order they are computed."""
+        credit = self._program.filling("credit")
+        self._grade_providers = () if credit is None else self._facts.providers_for(
+            {name for r in credit.rules for name in (*r.reads, *r.output_reads)})
+        """The fact providers the ``credit`` decision reads: all a past month end's grade
+        needs (:meth:`_computed_grade_at`); a fault of another is not that grade's."""
 
     # -- construction -------------------------------------------------------------
     @classmethod
@@ -318,9 +319,12 @@ class Engine:
         known: tuple[Event, ...],
         instant: datetime,
         evaluation: EvalContext,
+        *,
+        providers: Sequence[FactProvider] | None = None,
     ) -> tuple[dict[str, Any], dict[str, Any], list[PartError], dict[str, str]]:
         """The names rules read (params, customer, facts, instants), the credit facts, the
-        fact functions that failed, and the facts they left missing (name -> provider)."""
+        fact functions that failed, and the facts they left missing (name -> provider).
+        ``providers``: the fact providers to compute (default: all the rules need)."""
         cutoff = cutoff_of(instant)
         ctx = FactContext(cust, known, instant, cutoff, self._program.params)
         env: dict[str, Any] = dict(self._param_env)
@@ -329,7 +333,7 @@ class Engine:
         credit_facts: dict[str, Any] = {}
         fact_errors: list[PartError] = []
         missing: dict[str, str] = {}
-        for provider in self._providers:
+        for provider in self._providers if providers is None else providers:
             try:
                 values = provider.compute(ctx)
             except Exception as exc:  # a fact function's fault costs the decisions reading it
@@ -346,12 +350,13 @@ class Engine:
     ) -> str | None:
         """The grade the ``credit`` decision computes (before overrides) from the events
         known at ``instant``: the grade a run at that instant determined (SV-C-NOTICE)."""
-        credit = next((d for d in self._program.decisions if d.spec.fills == "credit"), None)
+        credit = self._program.filling("credit")
         if credit is None:
             return None
         known = tuple(e for e in events if event_instant(e) <= instant)
-        env, _, fact_errors, _ = self._env(customer, known, instant, EvalContext(self._calendar))
-        if fact_errors:  # the grade of that month end cannot be computed either
+        env, _, fact_errors, _ = self._env(customer, known, instant, EvalContext(self._calendar),
+                                           providers=self._grade_providers)
+        if fact_errors:  # a fact the grade reads failed: that month end's grade is unknown
             return None
         matched = DecisionStep(credit, day=local_date(instant)).matches(env)
         values = dict(credit.default)
