@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-__all__ = ["counted", "shorten"]
+import difflib
+from collections.abc import Iterable
+
+__all__ = ["counted", "shorten", "suggest"]
 
 
 def counted(count: int, singular: str, plural: str | None = None) -> str:
@@ -24,3 +27,12 @@ def shorten(text: str, width: int) -> str:
     if flat[width - 1] != " " and " " in room:  # the cut falls inside a word
         room = room.rsplit(" ", 1)[0]
     return room.rstrip(" ,;:-–—") + "…"
+
+
+def suggest(word: str, candidates: Iterable[str]) -> str:
+    """``" (did you mean 'x' or 'y'?)"`` for the names close to ``word``, else ``""``:
+    the one hint every "unknown name" error gives (names, parameters, keys, event types)."""
+    near = difflib.get_close_matches(word, list(candidates), n=3, cutoff=0.6)
+    if not near:
+        return ""
+    return " (did you mean " + " or ".join(repr(n) for n in near) + "?)"

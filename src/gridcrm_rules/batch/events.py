@@ -33,6 +33,7 @@ import polars as pl
 from pydantic import TypeAdapter, ValidationError
 
 from ..models import Event, event_instant
+from ..models.events import named_event_types
 from . import _parse as p
 from ._catalog import BILL_ROW, CKEY, EVENT_FIELDS_BY_TYPE, FAST_EVENT_TYPES, ROW, TZ, UTC
 from ._distinct import per_distinct
@@ -223,7 +224,8 @@ def _by_model(slow: pl.DataFrame, result: EventsIn) -> None:
         data = {k: v for k, v in record.items() if v is not None}
         try:
             model = _EVENT.validate_python(data)
-        except ValidationError as exc:
+        except ValidationError as raw:
+            exc = named_event_types(raw)
             tag = 1 if exc.errors() and exc.errors()[0]["loc"][:1] == (data.get("type"),) else 0
             result.errors += validation_errors(exc, source="events", row=row, customer_id=cid,
                                                skip=tag)

@@ -7,11 +7,11 @@ with the column of the offending node, "expected X, got Y" wording, and
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
+from .._text import suggest
 from ..errors import ErrorRecord
 from . import ir
 from .functions import FunctionSpec
@@ -43,14 +43,6 @@ def _const_type(value: ir.ConstValue) -> Type:
     if isinstance(value, int | Decimal):
         return NUMBER
     return STR
-
-
-def suggest(word: str, candidates: list[str]) -> str:
-    """' (did you mean 'x' or 'y'?)' for near names, else ''."""
-    near = difflib.get_close_matches(word, candidates, n=3, cutoff=0.6)
-    if not near:
-        return ""
-    return " (did you mean " + " or ".join(repr(n) for n in near) + "?)"
 
 
 class Checker:

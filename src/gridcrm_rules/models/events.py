@@ -15,8 +15,10 @@ from typing import Annotated, Any, Literal, Union, get_args
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
-from pydantic_core import InitErrorDetails, PydanticCustomError, TzInfo
+from pydantic_core import ErrorDetails, InitErrorDetails, PydanticCustomError, TzInfo
+from pydantic_core.core_schema import ErrorType
 
+from .._text import suggest
 from .._time import local_date, start_of_day
 from ._missing import drop_missing
 from ._native import without_steps
@@ -72,6 +74,7 @@ __all__ = [
     "event_instant",
     "history_key",
     "known_at",
+    "named_event_types",
     "of_customer",
     "parse_events",
     "utc_instant",
@@ -635,8 +638,52 @@ def _validate(raw: list[Any]) -> tuple[Event, ...]:
     try:
         events: tuple[Event, ...] = _NATIVE_EVENTS.validate_python(raw)
     except ValidationError:
-        return _EVENTS.validate_python(raw)
+        try:
+            return _EVENTS.validate_python(raw)
+        except ValidationError as exc:
+            raise named_event_types(exc) from None
     return events
+
+
+_BUILTIN_ERRORS: frozenset[str] = frozenset(get_args(ErrorType))
+
+
+def named_event_types(exc: ValidationError) -> ValidationError:
+    """``exc`` with each event whose ``type`` is unknown or missing reported at its
+    ``type`` field, naming the types it is close to (other errors as they are).
+
+    pydantic reports a bad discriminator at the event (``loc`` ``(3,)``) and lists all
+    event types; a user looks for the field and the type meant:
+    ``3.type: unknown event type 'bill_isued' (did you mean 'bill_issued'?)`` (all the
+    types when none is close).  The batch path (one event per row) and the live
+    session give the same record.
+    """
+    errors = exc.errors(include_url=False)
+    if not any(e["type"] in ("union_tag_invalid", "union_tag_not_found") for e in errors):
+        return exc
+    return ValidationError.from_exception_data(exc.title, [_named_type(e) for e in errors])
+
+
+def _named_type(error: ErrorDetails) -> InitErrorDetails:
+    loc = (*error["loc"], "type")
+    if error["type"] == "union_tag_invalid":
+        tag = str((error.get("ctx") or {}).get("tag", ""))
+        hint = suggest(tag, EVENT_MODELS) or "; expected one of " + ", ".join(
+            repr(t) for t in EVENT_MODELS)
+        return {"type": PydanticCustomError("unknown_event_type",
+                                            "unknown event type {tag}{hint}",
+                                            {"tag": repr(tag), "hint": hint}),
+                "loc": loc, "input": tag}
+    if error["type"] == "union_tag_not_found":
+        return {"type": "missing", "loc": loc, "input": error["input"]}
+    if error["type"] in _BUILTIN_ERRORS:
+        details: InitErrorDetails = {"type": error["type"], "loc": error["loc"],
+                                     "input": error["input"]}
+        if "ctx" in error:
+            details["ctx"] = error["ctx"]
+        return details
+    return {"type": PydanticCustomError(error["type"], error["msg"]), "loc": error["loc"],
+            "input": error["input"]}
 
 
 def _history_problems(events: tuple[Event, ...]) -> list[InitErrorDetails]:

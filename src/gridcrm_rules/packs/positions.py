@@ -10,7 +10,6 @@ pydantic model that refused them.
 
 from __future__ import annotations
 
-import difflib
 import types
 import typing
 from collections.abc import Mapping
@@ -20,6 +19,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel
 
+from .._text import suggest
 from ..errors import ErrorRecord
 
 __all__ = ["Mark", "allowed_keys", "key_suggestion", "load_with_marks", "syntax_error"]
@@ -160,9 +160,9 @@ def allowed_keys(model: type[BaseModel], loc: Loc) -> tuple[str, ...]:
 
 def key_suggestion(key: str, allowed: tuple[str, ...] | list[str]) -> str:
     """' (did you mean 'decisions'?)' or, with no close match, the keys allowed there."""
-    close = difflib.get_close_matches(key, list(allowed), n=3, cutoff=0.6)
+    close = suggest(key, allowed)
     if close:
-        return " (did you mean " + " or ".join(repr(c) for c in close) + "?)"
+        return close
     if allowed:
         return "; allowed here: " + ", ".join(allowed)
     return ""
