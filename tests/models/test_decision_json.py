@@ -118,6 +118,20 @@ def test_a_value_map_from_json_sees_every_duplicate_key() -> None:
         assert _MAP.json_schema(mode=mode) == _PER_VALUE.json_schema(mode=mode)
 
 
+@pytest.mark.parametrize("tagged", [{"decimal": "x"}, {"decimal": "1e"}, [{"decimal": ""}],
+                                    {"date": "2026-13-01"}, {"datetime": "nope"}])
+def test_a_tagged_value_that_does_not_parse_is_a_validation_error(tagged: object) -> None:
+    """A stored decision with a malformed tagged value is refused at the value, from
+    Python and from JSON (a bad decimal raised a bare decimal.InvalidOperation)."""
+    record = {"decision": "d", "rule_ids": [], "values": {"a": tagged}}
+    with pytest.raises(ValidationError) as from_python:
+        gr.DecisionOutcome.model_validate(record)
+    with pytest.raises(ValidationError) as from_json:
+        gr.DecisionOutcome.model_validate_json(json.dumps(record))
+    for caught in (from_python, from_json):
+        assert [e["loc"] for e in caught.value.errors()] == [("values", "a")]
+
+
 def test_a_text_that_looks_like_a_date_stays_a_text() -> None:
     """Texts are never guessed into dates or decimals."""
     hit = gr.Entitlement(code="x", level="granted", clause="SV-A",

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Final, TypeAlias
 
 from pydantic import (
@@ -47,8 +47,17 @@ DecisionValue: TypeAlias = Scalar | tuple[Scalar, ...]
 """A value a decision records (the Python side of :data:`Value`)."""
 
 _DURATION: Final = TypeAdapter(timedelta)
+def _decimal(text: str) -> Decimal:
+    """``Decimal(text)``, refusing text that is not a number with a ``ValueError`` (which
+    pydantic reports at the value) instead of ``decimal.InvalidOperation``."""
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        raise ValueError(f"invalid decimal {text!r}: expected a number such as '1.00'") from None
+
+
 _DECODERS: Final[Mapping[str, Callable[[str], Scalar]]] = {
-    "decimal": Decimal,
+    "decimal": _decimal,
     "date": date.fromisoformat,
     "datetime": datetime.fromisoformat,
     "duration": _DURATION.validate_python,
