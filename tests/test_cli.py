@@ -284,3 +284,21 @@ def test_the_wheels_scenario_layout_runs_every_scenario(
     shipped = len([*(root / "tests" / "scenarios").rglob("*.yaml")])
     assert main(["test", "--builtin"]) == 0
     assert capsys.readouterr().out.strip().endswith(f"{shipped} passed, 0 failed")
+
+
+def test_python_m_gridcrm_rules_is_the_command(capsys: pytest.CaptureFixture[str]) -> None:
+    """``python -m gridcrm_rules`` runs the same command (its exit status and output)."""
+    import subprocess
+    import sys
+
+    with pytest.raises(SystemExit) as stopped:  # argparse's --version exits
+        main(["--version"])
+    assert stopped.value.code == 0
+    want = capsys.readouterr().out
+    done = subprocess.run([sys.executable, "-m", "gridcrm_rules", "--version"],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert (done.returncode, done.stdout) == (0, want)
+    missing = subprocess.run([sys.executable, "-m", "gridcrm_rules", "schema", "nothing"],
+                             capture_output=True, text=True, timeout=120, check=False)
+    assert missing.returncode == 2
+    assert "invalid choice: 'nothing'" in missing.stderr

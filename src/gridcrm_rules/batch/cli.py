@@ -26,12 +26,11 @@ from ..console import (
     as_of_option,
     emit,
     params_from,
-    run_guarded,
     with_calendar,
 )
 from .out_formats import OUT_FORMATS
 
-__all__ = ["add_evaluate_command", "main", "run_evaluate"]
+__all__ = ["add_evaluate_command", "run_evaluate"]
 
 
 def add_evaluate_command(subparsers: Any) -> None:
@@ -148,16 +147,3 @@ def run_evaluate(args: argparse.Namespace) -> int:
         print(f"error: {rows['errors']} error record(s) (allowed: {args.max_errors}); see "
               f"{args.out}/errors.{args.out_format}", file=sys.stderr)
     return status
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Stand-alone entry (``python -m gridcrm_rules.batch.cli``)."""
-    parser = argparse.ArgumentParser(prog="gridcrm-rules")
-    sub = parser.add_subparsers(required=True)
-    add_evaluate_command(sub)
-    args = parser.parse_args(argv)
-    return run_guarded(lambda: int(args.func(args)))
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
