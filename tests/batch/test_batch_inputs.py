@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -112,6 +113,25 @@ def test_bad_rows_land_in_errors_with_row_and_field() -> None:
     assert errors[("events", 5)] == ("id", "duplicate_event_id")
     assert errors[("events", 6)] == ("customer_id", "missing")
     assert {row for source, row in errors if source == "events"} == set(range(7))
+
+
+def test_the_input_column_holds_the_value_as_written_not_a_python_repr() -> None:
+    """A Decimal is its digits, a date its ISO text, a record JSON (an analyst reads the
+    errors table in a CSV or Parquet viewer: ``Decimal('-1.005')`` was shown before)."""
+    from decimal import Decimal
+
+    events = pl.DataFrame([
+        {**BILL, "id": "b2", "amount": Decimal("-1.005")},
+        {**BILL, "id": "b3", "type": None, "amount": Decimal("1.00")},
+    ])
+    assert isinstance(events.schema["amount"], pl.Decimal)
+    result = CREDIT.evaluate_batch([C1], events, as_of=AS_OF)
+    inputs = {r["row"]: (r["loc"], r["input"]) for r in result.errors.to_dicts()
+              if r["source"] == "events"}
+    assert inputs[0] == ("amount", "-1.005")
+    loc, record = inputs[1]
+    assert loc == "type"
+    assert json.loads(record)["id"] == "b3"
 
 
 def test_unknown_bill_reference_is_an_error() -> None:

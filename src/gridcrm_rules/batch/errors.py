@@ -51,10 +51,23 @@ class ErrorRow:
 
 
 def _text(value: Any) -> str | None:
+    """The offending input as an analyst reads it in a CSV or Parquet table: a text as it
+    is, a number or date as written (``-1.005``, ``2026-05-01``), a record or list as
+    JSON -- never a Python repr (``Decimal('-1.005')``); at most 200 characters."""
     if value is None:
         return None
-    text = repr(value) if not isinstance(value, str) else value
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, dict | list | tuple | bool | int | float):
+        text = json.dumps(value, ensure_ascii=False, default=_json_scalar)
+    else:
+        text = _json_scalar(value)
     return text if len(text) <= 200 else text[:197] + "..."
+
+
+def _json_scalar(value: Any) -> str:
+    """A Decimal, date, datetime or other value as its text (``json.dumps``'s fallback)."""
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
 def validation_errors(
