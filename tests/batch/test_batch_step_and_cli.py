@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 import gridcrm_rules as gr
-from gridcrm_rules.batch.cli import main
+from gridcrm_rules.cli import main
 from gridcrm_rules.engine.step import DecisionStep
 from gridcrm_rules.sample import load_sample
 from gridcrm_rules.sample.frames import population_frames
