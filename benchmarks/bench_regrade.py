@@ -33,8 +33,8 @@ def generate(n: int, data: Path) -> None:
     import polars as pl
     import pyarrow.parquet as pq
 
-    from gridcrm_rules.sample.frames import population_frames
     from gridcrm_rules.sample import generate_population
+    from gridcrm_rules.sample.frames import population_frames
 
     data.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()

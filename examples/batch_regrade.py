@@ -15,8 +15,8 @@ from datetime import date
 import polars as pl
 
 import gridcrm_rules as gr
-from gridcrm_rules.sample.frames import population_frames
 from gridcrm_rules.sample import generate_population, population_record
+from gridcrm_rules.sample.frames import population_frames
 
 AS_OF = "2026-11-22T09:00:00+08:00"
 

@@ -19,8 +19,10 @@ customer = {
     "usage_nature": "industrial",
 }
 events = [
-    {"type": "bill_issued", "id": "b-2026-07", "period": "2026-07", "amount": "52300.00", "due": "2026-08-31"},
-    {"type": "bill_issued", "id": "b-2026-08", "period": "2026-08", "amount": "49800.00", "due": "2026-09-30"},
+    {"type": "bill_issued", "id": "b-2026-07", "period": "2026-07", "amount": "52300.00",
+     "due": "2026-08-31"},
+    {"type": "bill_issued", "id": "b-2026-08", "period": "2026-08", "amount": "49800.00",
+     "due": "2026-09-30"},
     # Pays exactly the August bill by name: the July bill stays unpaid (no FIFO).
     {"type": "payment_received", "id": "p1", "at": "2026-09-20T10:00:00+08:00",
      "amount": "49800.00", "bill_id": "b-2026-08"},
