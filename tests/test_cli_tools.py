@@ -216,7 +216,7 @@ def test_a_ragged_csv_is_one_line_naming_the_file(
 def test_a_closed_pipe_ends_quietly() -> None:
     """``gridcrm-rules demo | head -1``: one line, no traceback, status 141 from the CLI."""
     proc = subprocess.run(
-        f"{sys.executable} -m gridcrm_rules.cli demo | head -1; exit ${{PIPESTATUS[0]}}",
+        f"{sys.executable} -m gridcrm_rules demo | head -1; exit ${{PIPESTATUS[0]}}",
         shell=True, executable="/bin/bash", capture_output=True, text=True, timeout=300,
         check=False,
     )

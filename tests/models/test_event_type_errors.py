@@ -51,6 +51,19 @@ def test_a_missing_type_is_a_missing_field() -> None:
                                                            "Field required")
 
 
+@pytest.mark.parametrize("missing", [None, float("nan")])
+def test_a_type_given_as_a_missing_value_is_missing(missing: object) -> None:
+    """None/NaN is "not given" (as for every field, and as a batch row's null type)."""
+    (error,) = _errors([{**TYPO, "type": missing}])
+    assert (error["type"], error["loc"]) == ("missing", (0, "type"))
+
+
+def test_a_type_that_is_not_text_is_named_as_given() -> None:
+    (error,) = _errors([{**TYPO, "type": 5}])
+    assert (error["type"], error["loc"], error["input"]) == ("unknown_event_type", (0, "type"), 5)
+    assert str(error["msg"]).startswith("unknown event type 5; expected one of 'bill_issued'")
+
+
 def test_the_other_errors_of_the_history_are_kept_as_they_were() -> None:
     """Every problem is still listed together, each with its own type, loc and message
     (a built-in error, a validator's value error)."""

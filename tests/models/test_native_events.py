@@ -29,8 +29,8 @@ def _full(raw: list[Any]) -> tuple[Any, ...] | list[Any]:
     """What the full schema gives: the events, or the error records."""
     try:
         return ev._EVENTS.validate_python(raw)
-    except ValidationError as err:
-        return err.errors(include_url=False)
+    except ValidationError as err:  # with an unknown type named at its field, as parse_events
+        return ev.named_event_types(err).errors(include_url=False)
 
 
 def _via_parse(raw: list[Any]) -> tuple[Any, ...] | list[Any]:

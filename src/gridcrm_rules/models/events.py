@@ -20,7 +20,7 @@ from pydantic_core.core_schema import ErrorType
 
 from .._text import suggest
 from .._time import local_date, start_of_day
-from ._missing import drop_missing
+from ._missing import drop_missing, is_missing
 from ._native import without_steps
 from ._types import (
     DAY_TEXT,
@@ -666,24 +666,33 @@ def named_event_types(exc: ValidationError) -> ValidationError:
 
 def _named_type(error: ErrorDetails) -> InitErrorDetails:
     loc = (*error["loc"], "type")
-    if error["type"] == "union_tag_invalid":
-        tag = str((error.get("ctx") or {}).get("tag", ""))
-        hint = suggest(tag, EVENT_MODELS) or "; expected one of " + ", ".join(
-            repr(t) for t in EVENT_MODELS)
-        return {"type": PydanticCustomError("unknown_event_type",
-                                            "unknown event type {tag}{hint}",
-                                            {"tag": repr(tag), "hint": hint}),
-                "loc": loc, "input": tag}
-    if error["type"] == "union_tag_not_found":
-        return {"type": "missing", "loc": loc, "input": error["input"]}
+    if error["type"] not in ("union_tag_invalid", "union_tag_not_found"):
+        return _as_given(error)
+    record = error["input"]
+    given = (record.get("type") if isinstance(record, Mapping)
+             else (error.get("ctx") or {}).get("tag"))
+    if error["type"] == "union_tag_not_found" or is_missing(given):
+        # no type, or None/NaN for it: "not given", as a missing value is everywhere
+        return {"type": "missing", "loc": loc, "input": record}
+    hint = suggest(given, EVENT_MODELS) if isinstance(given, str) else ""
+    return {"type": PydanticCustomError(
+                "unknown_event_type", "unknown event type {given}{hint}",
+                {"given": repr(given),
+                 "hint": hint or "; expected one of " + ", ".join(map(repr, EVENT_MODELS))}),
+            "loc": loc, "input": given}
+
+
+def _as_given(error: ErrorDetails) -> InitErrorDetails:
+    """An error of a history re-raised as it was (type, loc, message, input, context)."""
     if error["type"] in _BUILTIN_ERRORS:
         details: InitErrorDetails = {"type": error["type"], "loc": error["loc"],
                                      "input": error["input"]}
         if "ctx" in error:
             details["ctx"] = error["ctx"]
         return details
-    return {"type": PydanticCustomError(error["type"], error["msg"]), "loc": error["loc"],
-            "input": error["input"]}
+    # a validator's own error: its message as formatted, its context kept
+    return {"type": PydanticCustomError(error["type"], error["msg"], error.get("ctx")),
+            "loc": error["loc"], "input": error["input"]}
 
 
 def _history_problems(events: tuple[Event, ...]) -> list[InitErrorDetails]:
