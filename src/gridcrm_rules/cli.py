@@ -316,3 +316,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # User errors (a missing file, a bad encoding, an invalid pack) and a closed pipe end
     # in one line and a documented status (console/guard.py), never a traceback.
     return run_guarded(lambda: int(args.func(args)))
+
+
+if __name__ == "__main__":  # pragma: no cover  # python -m gridcrm_rules.cli, as before
+    sys.exit(main())

@@ -294,3 +294,14 @@ def test_records_mixing_dates_and_text_in_a_column_are_read_as_evaluate_reads_th
            {"customer_id": C1["id"], "type": "theft_detected", "id": "u", "at": [1]}]
     with pytest.raises(BatchInputError, match=r"mix value types in a column \('at': list, str\)"):
         CREDIT.evaluate_batch([C1], odd, as_of=AS_OF)
+
+
+@pytest.mark.parametrize(("value", "text"), [
+    (b"ab", "ab"), ({2, 1}, "[1, 2]"), ({"a": b"x"}, '{"a": "x"}'), ({(1, 2): 3}, "{(1, 2): 3}"),
+    (date(2026, 5, 1), "2026-05-01"), ("x" * 300, "x" * 197 + "..."),
+])
+def test_an_error_input_is_text_an_analyst_reads(value: object, text: str) -> None:
+    """Bytes decoded, a set as a list; a dict JSON cannot key falls back to its text."""
+    from gridcrm_rules.batch.errors import _text
+
+    assert _text(value) == text

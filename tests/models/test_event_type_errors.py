@@ -106,3 +106,14 @@ def test_a_batch_events_row_gives_the_same_type_and_message() -> None:
     row = result.errors.filter(pl.col("source") == "events").row(0, named=True)
     assert (row["loc"], row["type"], row["msg"], row["input"]) == (
         "type", "unknown_event_type", scalar["msg"], "bill_isued")
+
+
+def test_a_spark_streaming_input_row_gives_the_same_record() -> None:
+    """``event_row`` (the Spark streaming adapter's input) validates one event alone."""
+    from gridcrm_rules.live.spark_streaming import event_row
+
+    with pytest.raises(ValidationError) as refused:
+        event_row("C1", dict(TYPO), 1)
+    (error,) = refused.value.errors(include_url=False)
+    assert (error["type"], error["loc"], error["msg"]) == (
+        "unknown_event_type", ("type",), _errors([TYPO])[0]["msg"])

@@ -147,3 +147,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
         print(f"error: {rows['errors']} error record(s) (allowed: {args.max_errors}); see "
               f"{args.out}/errors.{args.out_format}", file=sys.stderr)
     return status
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit("python -m gridcrm_rules.batch.cli is gone: run gridcrm-rules evaluate "
+             "(or python -m gridcrm_rules evaluate)")

@@ -58,15 +58,23 @@ def _text(value: Any) -> str | None:
         return None
     if isinstance(value, str):
         text = value
-    elif isinstance(value, dict | list | tuple | bool | int | float):
-        text = json.dumps(value, ensure_ascii=False, default=_json_scalar)
+    elif isinstance(value, dict | list | tuple | set | frozenset | bool | int | float):
+        try:
+            text = json.dumps(value, ensure_ascii=False, default=_json_scalar)
+        except TypeError:  # a dict with keys JSON has no form for
+            text = str(value)
     else:
-        text = _json_scalar(value)
+        text = str(_json_scalar(value))
     return text if len(text) <= 200 else text[:197] + "..."
 
 
-def _json_scalar(value: Any) -> str:
-    """A Decimal, date, datetime or other value as its text (``json.dumps``'s fallback)."""
+def _json_scalar(value: Any) -> Any:
+    """``json.dumps``'s fallback: a Decimal, date, datetime or other value as its text,
+    bytes decoded, a set as a list."""
+    if isinstance(value, set | frozenset):
+        return sorted(value, key=str)
+    if isinstance(value, bytes | bytearray):
+        return bytes(value).decode("utf-8", "backslashreplace")
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 

@@ -74,6 +74,7 @@ import pandas as pd  # type: ignore[import-untyped]
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from ..models import Customer, Event, event_instant
+from ..models.events import named_event_types
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -125,7 +126,11 @@ def event_row(
     ``event`` is validated; ``customer`` (the record, for a customer's first row or an
     update) is written as given.
     """
-    parsed = _EVENT.validate_python(event.model_dump() if isinstance(event, BaseModel) else event)
+    try:
+        parsed = _EVENT.validate_python(event.model_dump() if isinstance(event, BaseModel)
+                                        else event)
+    except ValidationError as exc:  # an unknown type named at its field, as evaluate does
+        raise named_event_types(exc) from None
     record = customer.model_dump(mode="json") if isinstance(customer, BaseModel) else customer
     return {
         "customer_id": customer_id,

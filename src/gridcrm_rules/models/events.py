@@ -690,9 +690,13 @@ def _as_given(error: ErrorDetails) -> InitErrorDetails:
         if "ctx" in error:
             details["ctx"] = error["ctx"]
         return details
-    # a validator's own error: its message as formatted, its context kept
-    return {"type": PydanticCustomError(error["type"], error["msg"], error.get("ctx")),
-            "loc": error["loc"], "input": error["input"]}
+    # a validator's own error: its message as formatted, its context kept unless formatting
+    # the message with it again would change it (a value holding a ``{placeholder}``)
+    ctx = error.get("ctx")
+    custom = PydanticCustomError(error["type"], error["msg"], ctx)
+    if ctx and custom.message() != error["msg"]:
+        custom = PydanticCustomError(error["type"], error["msg"])
+    return {"type": custom, "loc": error["loc"], "input": error["input"]}
 
 
 def _history_problems(events: tuple[Event, ...]) -> list[InitErrorDetails]:
