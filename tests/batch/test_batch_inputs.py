@@ -305,3 +305,16 @@ def test_an_error_input_is_text_an_analyst_reads(value: object, text: str) -> No
     from gridcrm_rules.batch.errors import _text
 
     assert _text(value) == text
+
+
+@pytest.mark.parametrize("kind", [None, 5])
+def test_a_type_column_of_nulls_or_numbers_refuses_its_rows(kind: object) -> None:
+    """A one-row table (or a chunk) whose ``type`` column is all null or numbers: each row
+    is refused at ``type`` (null: ``missing``, as evaluate); it crashed the chunk before."""
+    events = pl.DataFrame([{"customer_id": "C1", "id": "x1", "type": kind, "at": "2026-05-01"}])
+    assert events.schema["type"] != pl.String()
+    result = CREDIT.evaluate_batch([C1], events, as_of=AS_OF)
+    row = result.errors.filter(pl.col("source") == "events").row(0, named=True)
+    assert row["loc"] == "type"
+    assert row["type"] == ("missing" if kind is None else "unknown_event_type")
+    assert result.decisions.height == 0

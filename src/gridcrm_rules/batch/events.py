@@ -269,7 +269,10 @@ def validate_events(raw: pl.DataFrame) -> EventsIn:
     """Check every row of an events table (with ``__row`` and ``customer_id``)."""
     if raw.schema["customer_id"] != pl.String():
         raw = raw.with_columns(pl.col("customer_id").cast(pl.String()))
-    if isinstance(raw.schema["type"], pl.Categorical | pl.Enum):
+    if raw.schema["type"] != pl.String():
+        # categorical, or a column of nulls or numbers: every row whose type is not an
+        # event type's text is then refused by the event models, row by row, as evaluate
+        # refuses it (a null type is ``missing``); before, a chunk of them crashed
         raw = raw.with_columns(pl.col("type").cast(pl.String()))
     keys = customer_keys(raw.get_column("customer_id"))
     if keys.padded:  # the id an event names is the customer's id as the model strips it
