@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from expr_reference import interpret, outcome
-from expr_strategies import SCHEMA, P, bool_exprs, environments, num_exprs
+from expr_strategies import SCHEMA, P, bool_exprs, environments, num_exprs, numbers
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -197,3 +197,134 @@ def test_mapping_proxy_environment_works() -> None:
     )
     step = DecisionStep(decision("first", (rule,)))
     assert step(MappingProxyType({"a": True})).rule_ids == ("R0",)
+
+
+# -- a call written more than once is computed once per run ---------------------------
+def _at(node: ir.Node, col: int) -> ir.Node:
+    """``node`` with every position moved (the same expression written elsewhere)."""
+    pos = ir.Pos(col, col + 1)
+    match node:
+        case ir.Call(func=f, args=args):
+            return ir.Call(f, tuple(_at(a, col) for a in args), pos)
+        case ir.BinOp(op=op, left=left, right=right):
+            return ir.BinOp(op, _at(left, col), _at(right, col), pos)
+        case ir.Neg(operand=o):
+            return ir.Neg(_at(o, col), pos)
+        case ir.Name(name=n):
+            return ir.Name(n, pos)
+        case ir.Const(value=v):
+            return ir.Const(v, pos)
+    return node
+
+
+calls = st.tuples(st.sampled_from(["min", "max"]), st.lists(num_exprs, min_size=2, max_size=3)
+                  ).map(lambda t: ir.Call(t[0], tuple(t[1]), P)) | num_exprs.map(
+                      lambda c: ir.Call("abs", (c,), P))
+
+
+@st.composite
+def sharing_tables(draw: st.DrawFn) -> tuple[str, tuple[CompiledRule, ...]]:
+    """Tables whose rules use the same few calls again and again, in conditions (on
+    paths that always run and on paths that may not) and in outputs."""
+    pool = draw(st.lists(calls, min_size=1, max_size=3))
+    policy = draw(st.sampled_from(["first", "unique", "priority", "collect"]))
+    made = []
+    for index in range(draw(st.integers(1, 4))):
+        def use() -> ir.Node:
+            return _at(draw(st.sampled_from(pool)), draw(st.integers(1, 50)))
+        test: ir.Node = ir.Compare(use(), (draw(st.sampled_from(["<", ">=", "=="])),),
+                                   (ir.Const(draw(numbers), P),), P)
+        if draw(st.booleans()):  # maybe behind a guard: a run may not reach the call
+            test = ir.BoolOp(draw(st.sampled_from(["and", "or"])), (ir.Name("a", P), test), P)
+        amount = use()
+        outputs: tuple[tuple[str, ir.Node | None], ...] = (
+            ("level", ir.Const(f"L{index}", P)), ("amount", amount))
+        made.append(CompiledRule(
+            id=f"R{index}", when=compile_expr(test, SCHEMA, FUNCTIONS), when_ir=test,
+            reads=_keys(test), output_reads=(),
+            outputs=(("level", lambda env, i=index: f"L{i}"),
+                     ("amount", compile_expr(amount, SCHEMA, FUNCTIONS))),
+            output_nodes=outputs, source=Citation(clause=f"R{index}"),
+            priority=draw(st.integers(0, 2)), effective_from=None, effective_to=None,
+        ))
+    return policy, tuple(made)
+
+
+@settings(max_examples=300)
+@given(table=sharing_tables(), env=environments)
+def test_shared_calls_give_what_rule_by_rule_gives(
+    table: tuple[str, tuple[CompiledRule, ...]], env: dict[str, Any]
+) -> None:
+    """A call the table repeats (computed once per run) changes no hit, output, value
+    or located error: the oracle computes every occurrence anew."""
+    policy, compiled = table
+    step = DecisionStep(decision(policy, compiled), day=DAY)
+    assert _run(lambda: step(env)) == _run(lambda: oracle(policy, compiled, env))
+    got = outcome(lambda: [(r.id, o) for r, o in step.matches(env)])
+    want = outcome(lambda: [(h.rule_id, dict(h.outputs))
+                            for h in oracle(policy, compiled, env).hits])
+    assert got == want
+
+
+def _counting() -> tuple[dict[str, Any], list[Any]]:
+    """FUNCTIONS plus ``tick(n)``: n + 1, recording each call."""
+    from gridcrm_rules.expr.functions import FunctionSpec
+    from gridcrm_rules.expr.types import NUMBER, Kind
+
+    seen: list[Any] = []
+
+    def tick(n: Any) -> Any:
+        seen.append(n)
+        return n + 1
+
+    spec = FunctionSpec("tick", (frozenset({Kind.NUMBER}),), NUMBER, tick, "n + 1")
+    return {**FUNCTIONS, "tick": spec}, seen
+
+
+@pytest.mark.parametrize("guarded_first", [False, True])
+@pytest.mark.parametrize("policy", ["first", "collect"])
+def test_a_repeated_call_runs_once_where_a_run_first_reaches_it(
+    policy: str, guarded_first: bool
+) -> None:
+    """``tick(x)`` in two rules' conditions and an output is called once per run.  When
+    the first rule's guard skips it, the second rule computes it (not a value left
+    from another run)."""
+    functions, seen = _counting()
+    tick = [ir.Call("tick", (ir.Name("x", ir.Pos(i, i + 1)),), ir.Pos(i, i + 7))
+            for i in range(3)]
+    first: ir.Node = ir.Compare(tick[0], (">",), (ir.Const(100, P),), P)
+    if guarded_first:
+        first = ir.BoolOp("and", (ir.Name("a", P), first), P)
+    second = ir.Compare(tick[1], (">",), (ir.Const(0, P),), P)
+    made = tuple(
+        CompiledRule(
+            id=rid, when=compile_expr(node, SCHEMA, functions), when_ir=node,
+            reads=_keys(node), output_reads=(),
+            outputs=(("amount", compile_expr(tick[2], SCHEMA, functions)),),
+            output_nodes=(("amount", tick[2]),), source=Citation(clause=rid), priority=0,
+            effective_from=None, effective_to=None)
+        for rid, node in (("R0", first), ("R1", second)))
+    spec = DecisionSpec.model_validate(
+        {"hit_policy": policy, "outputs": {"level": {"type": "str"}}, "rules": []})
+    d = CompiledDecision(
+        name=LOCATION[1], pack=PackRef(name=LOCATION[0], version="1"), spec=spec, rules=made,
+        default=tuple(DEFAULTS.items()), depends_on=frozenset(), schema=SCHEMA,
+        assumptions=(), kernel=fuse(LOCATION, policy, made, DEFAULTS, SCHEMA, functions))
+    step = DecisionStep(d, day=DAY)
+    for x in (Decimal(1), Decimal(2)):
+        seen.clear()
+        result = step({"a": False, "b": None, "x": x, "y": None, "customer.s": "p"})
+        assert seen == [x]
+        assert result.rule_ids == ("R1",)
+        assert result.hits[0].outputs["amount"] == x + 1
+
+
+def test_shape_ignores_positions_but_not_values() -> None:
+    """Two writings of one expression have one shape; 1 and 1.0 (different decimals)
+    and True and 1 do not."""
+    a = ir.Call("abs", (ir.Const(Decimal("1.0"), ir.Pos(0, 3)),), ir.Pos(0, 8))
+    b = ir.Call("abs", (ir.Const(Decimal("1.0"), ir.Pos(9, 12)),), ir.Pos(9, 17))
+    assert ir.shape(a) == ir.shape(b)
+    assert ir.shape(a) != ir.shape(ir.Call("abs", (ir.Const(Decimal("1"), P),), P))
+    assert ir.shape(ir.Const(True, P)) != ir.shape(ir.Const(1, P))
+    assert ir.shape(ir.Name("x", P)) != ir.shape(ir.Name("y", P))

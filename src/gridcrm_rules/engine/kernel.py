@@ -25,6 +25,10 @@ holds, in table order, with its outputs (the hit policies are applied by
 ``first`` stops at the first rule and returns the finished :class:`StepResult`.
 ``active`` holds one flag per rule: whether the rule is in force on the day
 being decided; it is read only for rules with ``effective_from/to``.
+
+A call the table writes more than once -- ``start_of_month(as_of)`` in six rules'
+conditions and outputs -- is computed once per run, where the run first reaches it
+(:meth:`~gridcrm_rules.expr.compile.PyEmitter.start_function`).
 """
 
 from __future__ import annotations
@@ -175,8 +179,11 @@ class _Fuser:
 
     def body(self, per_rule: Callable[[int, CompiledRule], list[ast.stmt]],
              tail: list[ast.stmt]) -> list[ast.stmt]:
-        """Try the rules in order, tracking which one runs; relocate its errors."""
-        self.emit.start_function()
+        """Try the rules in order, tracking which one runs; relocate its errors.  A call
+        the table writes more than once is computed once per run (``start_function``)."""
+        opening = self.emit.start_function(
+            [n for r in self.rules
+             for n in (r.when_ir, *(node for _, node in r.output_nodes if node is not None))])
         tried: list[ast.stmt] = []
         for index, rule in enumerate(self.rules):
             if index:
@@ -192,7 +199,7 @@ class _Fuser:
                             cause=ast.Constant(None))],
         )
         guarded = ast.Try(body=tried, handlers=[handler], orelse=[], finalbody=[])
-        return [_assign(_RULE, ast.Constant(0)), guarded, *tail]
+        return [*opening, _assign(_RULE, ast.Constant(0)), guarded, *tail]
 
     def matches(self) -> list[ast.stmt]:
         """Body of ``matches``: append ``(index, outputs)`` for each rule that holds."""

@@ -27,7 +27,8 @@ import ast
 import operator
 import sys
 import types
-from collections.abc import Callable, Mapping
+from collections import Counter
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import Any, Final
 
 from ..errors import EvaluationError
@@ -100,10 +101,13 @@ _AST_CMP: Final[dict[str, type[ast.cmpop]]] = {
     ">": ast.Gt,
     ">=": ast.GtE,
 }
+_UNSET: Final = object()
+"""A shared call's local before a run computes it (:meth:`PyEmitter.start_function`)."""
 _RUNTIME: Final[dict[str, Any]] = {
     "__builtins__": {},
     "bool": bool,
     "_neg": _neg,
+    "_unset": _UNSET,
     **dict(_ORDERED.values()),
     **dict(_ARITH.values()),
 }
@@ -143,6 +147,9 @@ class PyEmitter:
         self.namespace: dict[str, Any] = dict(_RUNTIME)
         self._count = 0
         self._locals: dict[str, str] = {}
+        self._shared: dict[Hashable, str] = {}
+        self._bound: dict[str, str] = {}
+        """Function name -> its name in the namespace (bound once per emitter)."""
 
     def bind(self, value: Any, prefix: str = "_k") -> ast.Name:
         """A fresh private name for ``value`` in the namespace."""
@@ -151,9 +158,28 @@ class PyEmitter:
         self.namespace[name] = value
         return _load(name)
 
-    def start_function(self) -> None:
-        """Forget the locals of the previous function: a new function starts empty."""
+    def start_function(self, nodes: Iterable[ir.Node] = ()) -> list[ast.stmt]:
+        """Forget the locals of the previous function: a new function starts empty.
+
+        ``nodes``: every expression the new function will hold.  A call written more
+        than once among them (same function, same arguments, :func:`ir.shape`) is
+        computed once per run of the function: the first place the run reaches computes
+        it into a local, later places read the local.  Returns the statements that
+        must open the function (each such local starts unset).  Sound because every
+        function of the language is pure -- the same arguments give the same value or
+        the same error -- and the environment does not change during a run.
+        """
         self._locals = {}
+        counts = Counter(ir.shape(n) for node in nodes for n in ir.walk(node)
+                         if isinstance(n, ir.Call))
+        self._shared = {}
+        opening: list[ast.stmt] = []
+        for key, count in counts.items():
+            if count > 1:
+                self._count += 1
+                local = self._shared[key] = f"_c{self._count}"
+                opening.append(ast.Assign(targets=[_store(local)], value=_load("_unset")))
+        return opening
 
     def read(self, key: str, *, sure: bool = False) -> ast.expr:
         """``env[key]``; a local once the key has been read on a sure path."""
@@ -208,13 +234,28 @@ class PyEmitter:
             case ir.IfExp(test=t, body=b, orelse=e):
                 cond = self.test(t, sure=sure)
                 return ast.IfExp(test=cond, body=self.value(b), orelse=self.value(e))
-            case ir.Call(func=fname, args=args):
-                spec = self.functions[fname]
-                fn = self.bind(spec.impl, "_fn").id
-                values = [self.read(CONTEXT_KEY, sure=sure)] if spec.needs_context else []
-                values += [self.value(a, sure=sure) for a in args]
-                return _call(fn, *values)
+            case ir.Call():
+                local = self._shared.get(ir.shape(node)) if self._shared else None
+                if local is None:
+                    return self._call(node, sure)
+                # computed where a run first reaches it; its arguments never assign a
+                # local (a later run of this place may skip them): sure=False
+                return ast.IfExp(
+                    test=ast.Compare(left=_load(local), ops=[ast.IsNot()],
+                                     comparators=[_load("_unset")]),
+                    body=_load(local),
+                    orelse=ast.NamedExpr(target=_store(local), value=self._call(node, False)),
+                )
         raise AssertionError(f"unhandled node {node!r}")  # pragma: no cover
+
+    def _call(self, node: ir.Call, sure: bool) -> ast.Call:
+        spec = self.functions[node.func]
+        fn = self._bound.get(node.func)
+        if fn is None:
+            fn = self._bound[node.func] = self.bind(spec.impl, "_fn").id
+        values = [self.read(CONTEXT_KEY, sure=sure)] if spec.needs_context else []
+        values += [self.value(a, sure=sure) for a in node.args]
+        return _call(fn, *values)
 
     def _compare(self, n: ir.Compare, sure: bool) -> ast.expr:
         """One comparison inline; a chain as ``and`` of pairs sharing temporaries.

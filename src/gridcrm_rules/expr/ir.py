@@ -6,7 +6,8 @@ compiler and the gap/overlap verifier all read the same nodes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Hashable
+from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Literal
 
@@ -24,6 +25,7 @@ __all__ = [
     "Node",
     "Not",
     "Pos",
+    "shape",
     "walk",
 ]
 
@@ -124,6 +126,25 @@ class Call:
 
 
 Node = Const | Name | Not | BoolOp | Compare | In | IsNone | BinOp | Neg | IfExp | Call
+
+
+def shape(node: Node) -> Hashable:
+    """The node without its source positions: two nodes of one shape are the same
+    expression written twice (and, over the same environment, have the same value)."""
+    if isinstance(node, Const):
+        return ("Const", type(node.value), repr(node.value))  # Decimal("1.0") is not "1"
+    parts: list[Hashable] = [type(node).__name__]
+    for f in fields(node):
+        if f.name == "pos":
+            continue
+        value = getattr(node, f.name)
+        if isinstance(value, tuple):
+            parts.append(tuple(shape(v) if not isinstance(v, str) else v for v in value))
+        elif isinstance(value, str | bool):
+            parts.append(value)
+        else:
+            parts.append(shape(value))
+    return tuple(parts)
 
 
 def walk(node: Node) -> list[Node]:
