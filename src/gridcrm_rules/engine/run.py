@@ -35,6 +35,7 @@ from ..models import (
     Task,
     event_instant,
 )
+from ..models.assembled import decision_outcome, entitlement, rule_hit
 from .build import CompiledDecision, CompiledRule
 from .episodes import episode_start, episode_window
 from .faults import (
@@ -230,17 +231,8 @@ class Run:
         self, d: CompiledDecision, rule: CompiledRule, outputs: dict[str, Any],
         env: Mapping[str, Any], trigger: str | None,
     ) -> None:
-        self.hits.append(
-            RuleHit(
-                pack=d.pack.name,
-                decision=d.name,
-                rule_id=rule.id,
-                source=rule.source,
-                reads={k: env[k] for k in rule.reads},
-                outputs=outputs,
-                trigger_event_id=trigger,
-            )
-        )
+        self.hits.append(rule_hit(d.pack.name, d.name, rule.id, rule.source,
+                                  {k: env[k] for k in rule.reads}, outputs, trigger))
 
     def collect(
         self,
@@ -261,9 +253,8 @@ class Run:
                 values = self.credit_result(d, hits, values, credit_facts)
             for key, value in values.items():
                 self.env[f"{d.name}.{key}"] = value
-            self.outcomes[d.name] = DecisionOutcome(
-                decision=d.name, rule_ids=tuple(r.id for r, _ in hits), values=values
-            )
+            self.outcomes[d.name] = decision_outcome(d.name, tuple(r.id for r, _ in hits),
+                                                     values)
             if d.spec.fills == "key_account_checks":
                 self.add_key_account_checks(hits)
             if d.spec.fills == "key_account":
@@ -317,13 +308,8 @@ class Run:
 
     def entitlement(self, rule: CompiledRule, outputs: dict[str, Any]) -> Entitlement:
         extra = {k: v for k, v in outputs.items() if k not in ("code", "level")}
-        return Entitlement(
-            code=outputs["code"],
-            level=outputs["level"],
-            clause=rule.source.clause,
-            grade=self.env.get("credit.grade"),
-            params=extra,
-        )
+        return entitlement(outputs["code"], outputs["level"], rule.source.clause,
+                           self.env.get("credit.grade"), extra)
 
     def episode_outputs(
         self, rule: CompiledRule, outputs: dict[str, Any], evaluation: EvalContext

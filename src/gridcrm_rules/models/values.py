@@ -40,7 +40,7 @@ from pydantic import (
 )
 from pydantic_core import CoreSchema, core_schema
 
-__all__ = ["DecisionValue", "Value", "ValueMap", "decode_value", "encode_value"]
+__all__ = ["DecisionValue", "Value", "ValueMap", "decode_value", "encode_value", "is_plain_map"]
 
 Scalar: TypeAlias = bool | int | Decimal | str | date | datetime | timedelta | None
 DecisionValue: TypeAlias = Scalar | tuple[Scalar, ...]
@@ -122,18 +122,25 @@ _EXACT: Final = frozenset({bool, int, Decimal, str, date, datetime, timedelta, t
 """The classes :func:`decode_value` returns as they are, exactly (a subclass is checked)."""
 
 
+def is_plain_map(value: object) -> bool:
+    """Whether ``value`` is a dict of texts to values of exactly the plain classes: what
+    validating a :data:`ValueMap` from Python copies as it is (each value is what
+    :func:`decode_value` returns for it)."""
+    if type(value) is not dict:
+        return False
+    for key, item in value.items():
+        if type(key) is not str or type(item) not in _EXACT:
+            return False
+    return True
+
+
 def _value_map(value: object, handler: ValidatorFunctionWrapHandler) -> Any:
-    """``dict[str, Value]`` from Python, with a short way for the dicts the engine builds:
-    texts to values of exactly the plain classes are copied as they are, which is what
-    validating each value returns (:func:`decode_value`), without a Python call per value.
+    """``dict[str, Value]`` from Python, with a short way for the dicts the engine builds
+    (:func:`is_plain_map`): copied as they are, without a Python call per value.
     Anything else (a tuple, a tagged object, a subclass, a bad value) is validated value
     by value, with each error at its key."""
-    if type(value) is dict:
-        for key, item in value.items():
-            if type(key) is not str or type(item) not in _EXACT:
-                break
-        else:
-            return value.copy()
+    if is_plain_map(value):
+        return value.copy()  # type: ignore[attr-defined]
     return handler(value)
 
 
