@@ -55,6 +55,7 @@ from .._time import local_date
 from ..calendar import months_after
 from ..errors import EvaluationError
 from ..models import Event, Task, TaskStatus, event_instant
+from ..models.assembled import task as assembled_task
 
 __all__ = [
     "DEFAULT_COMPLETED_BY",
@@ -340,7 +341,7 @@ def build_task(
             done = find_completion(rule, trigger, of_type(rule.event_type))
         completed_at = event_instant(done) if done is not None else None
         status, late = task_status(due, completed_at, as_of)
-    return Task(
+    return assembled_task(
         kind=outputs["kind"],
         clause=clause,
         trigger_event_id=trigger.id if trigger is not None else None,

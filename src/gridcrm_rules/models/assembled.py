@@ -1,7 +1,7 @@
 """Result records the engine assembles from values it has already checked.
 
-An evaluation builds dozens of :class:`RuleHit`, :class:`DecisionOutcome` and
-:class:`Entitlement` records; pydantic's validation of each (2-3 µs) was about a
+An evaluation builds dozens of :class:`RuleHit`, :class:`DecisionOutcome`,
+:class:`Entitlement` and :class:`Task` records; pydantic's validation of each (2-3 µs) was about a
 fifth of a default-pack evaluation, and it re-checks what the engine knows: the
 rule's outputs were checked against the decision's declared types
 (``engine/faults.check_outputs``), names and clauses come from the compiled pack.
@@ -17,20 +17,36 @@ goes through the constructor, so a bad value is refused exactly as before.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any, Final, TypeVar, get_args
 
 from pydantic import BaseModel
 
-from .decision import Citation, DecisionOutcome, Entitlement, EntitlementLevel, Grade, RuleHit
+from .decision import (
+    Citation,
+    DecisionOutcome,
+    Entitlement,
+    EntitlementLevel,
+    Grade,
+    RuleHit,
+    Task,
+    TaskBasis,
+    TaskStatus,
+)
 from .values import is_plain_map
 
-__all__ = ["decision_outcome", "entitlement", "rule_hit"]
+__all__ = ["decision_outcome", "entitlement", "rule_hit", "task"]
 
 M = TypeVar("M", bound=BaseModel)
 
 _LEVELS: Final = frozenset(get_args(EntitlementLevel))
 _GRADES: Final = frozenset(get_args(Grade))
+_BASES: Final = frozenset(get_args(TaskBasis))
+_STATUSES: Final = frozenset(get_args(TaskStatus))
 _TEXT_OR_NONE: Final = (str, type(None))
+_INSTANT_OR_NONE: Final = (datetime, type(None))
+_DURATION_OR_NONE: Final = (timedelta, type(None))
 
 
 def _assemble(cls: type[M], values: dict[str, Any]) -> M:
@@ -84,3 +100,29 @@ def entitlement(
             "params": dict(params)})
     return Entitlement(code=code, level=level, clause=clause, grade=grade,
                        params=params)
+
+
+def task(
+    *, kind: str, clause: str, trigger_event_id: str | None, due: datetime | None,
+    basis: str | None, channel: str | None, unit: str | None, status: str,
+    completed_at: datetime | None, overdue_by: timedelta | None,
+    remaining_amount: Decimal | None,
+) -> Task:
+    """``Task(...)`` of one task rule that fired, with its status at ``as_of``."""
+    fields: dict[str, Any] = {
+        "kind": kind, "clause": clause, "trigger_event_id": trigger_event_id, "due": due,
+        "basis": basis, "channel": channel, "unit": unit, "status": status,
+        "completed_at": completed_at, "overdue_by": overdue_by,
+        "remaining_amount": remaining_amount,
+    }
+    if (type(kind) is str and type(clause) is str
+            and type(trigger_event_id) in _TEXT_OR_NONE and type(channel) in _TEXT_OR_NONE
+            and type(unit) in _TEXT_OR_NONE
+            and type(due) in _INSTANT_OR_NONE and type(completed_at) in _INSTANT_OR_NONE
+            and type(overdue_by) in _DURATION_OR_NONE
+            and (basis is None or (type(basis) is str and basis in _BASES))
+            and type(status) is str and status in _STATUSES
+            and (remaining_amount is None
+                 or (type(remaining_amount) is Decimal and remaining_amount.is_finite()))):
+        return _assemble(Task, fields)
+    return Task(**fields)
