@@ -130,19 +130,24 @@ def _run(fn: Any) -> tuple[str, Any]:
         return "error", (type(exc).__name__, str(exc))
 
 
-@settings(max_examples=300)
-@given(table=tables(), env=environments)
-def test_kernel_matches_rule_by_rule_interpretation(
-    table: tuple[str, tuple[CompiledRule, ...]], env: dict[str, Any]
-) -> None:
-    """Hits, outputs, reads and values (or the located error) equal the oracle's."""
-    policy, compiled = table
+def _agrees_with_oracle(policy: str, compiled: tuple[CompiledRule, ...],
+                        env: dict[str, Any]) -> None:
+    """The step's result and its ``matches`` equal the oracle's (or the same error)."""
     step = DecisionStep(decision(policy, compiled), day=DAY)
     assert _run(lambda: step(env)) == _run(lambda: oracle(policy, compiled, env))
     got = outcome(lambda: [(r.id, o) for r, o in step.matches(env)])
     want = outcome(lambda: [(h.rule_id, dict(h.outputs))
                             for h in oracle(policy, compiled, env).hits])
     assert got == want
+
+
+@settings(max_examples=300)
+@given(table=tables(), env=environments)
+def test_kernel_matches_rule_by_rule_interpretation(
+    table: tuple[str, tuple[CompiledRule, ...]], env: dict[str, Any]
+) -> None:
+    """Hits, outputs, reads and values (or the located error) equal the oracle's."""
+    _agrees_with_oracle(*table, env)
 
 
 @pytest.mark.parametrize("output", [ir.Const("L0", P), None])
@@ -257,13 +262,7 @@ def test_shared_calls_give_what_rule_by_rule_gives(
 ) -> None:
     """A call the table repeats (computed once per run) changes no hit, output, value
     or located error: the oracle computes every occurrence anew."""
-    policy, compiled = table
-    step = DecisionStep(decision(policy, compiled), day=DAY)
-    assert _run(lambda: step(env)) == _run(lambda: oracle(policy, compiled, env))
-    got = outcome(lambda: [(r.id, o) for r, o in step.matches(env)])
-    want = outcome(lambda: [(h.rule_id, dict(h.outputs))
-                            for h in oracle(policy, compiled, env).hits])
-    assert got == want
+    _agrees_with_oracle(*table, env)
 
 
 def _counting() -> tuple[dict[str, Any], list[Any]]:
