@@ -26,7 +26,7 @@ holds, in table order, with its outputs (the hit policies are applied by
 ``active`` holds one flag per rule: whether the rule is in force on the day
 being decided; it is read only for rules with ``effective_from/to``.
 
-A call the table writes more than once -- ``start_of_month(as_of)`` in six rules'
+A call the table writes more than once -- ``start_of_month(as_of)`` in four rules'
 conditions and outputs -- is computed once per run, where the run first reaches it
 (:meth:`~gridcrm_rules.expr.compile.PyEmitter.start_function`).
 """
